@@ -1,0 +1,120 @@
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+
+namespace balctl::cli {
+namespace {
+
+struct MemberArgs {
+  std::string pool;
+  std::string hostname;
+  std::string ip;
+  std::string egress_ip;
+  std::int64_t priority = 100;
+  std::int64_t key_ttl_s = 86'400;
+};
+
+std::string member_path(const MemberArgs& args) {
+  return "/api/v1/pools/" + url_escape(args.pool) + "/members/" + url_escape(args.hostname);
+}
+
+void print_issued_key(const boost::json::object& reply) {
+  const auto& member = reply.at("member").as_object();
+  std::cout << "Member " << text(member, "hostname") << " (" << text(member, "ipv4") << ") in pool "
+            << text(reply, "pool") << ".\n"
+            << "Enrollment key (single use, expires " << text(reply, "expires_at") << "):\n  "
+            << text(reply, "enrollment_key") << "\n"
+            << "Install the agent on the member, as root:\n  " << text(reply, "install_command") << "\n";
+}
+
+void print_member(const boost::json::object& m) {
+  std::cout << text(m, "hostname") << " in pool " << text(m, "pool") << "\n"
+            << "  role " << text(m, "role") << ", status " << text(m, "status") << ", last heartbeat "
+            << age(m.if_contains("last_heartbeat_age_ms")) << " ago\n"
+            << "  address " << text(m, "ipv4") << ", allowed egress " << text(m, "egress_ip") << ", seen from "
+            << text(m, "source_ip") << "\n"
+            << "  agent " << text(m, "agent_version") << ", HAProxy " << text(m.at("haproxy").as_object(), "state")
+            << " " << text(m.at("haproxy").as_object(), "version") << "\n";
+  const auto* report = m.if_contains("report");
+  if (report == nullptr || !report->is_object()) return;
+  const auto* haproxy = report->as_object().if_contains("haproxy");
+  if (haproxy == nullptr || !haproxy->is_object() || !haproxy->as_object().contains("rows")) return;
+  Table table({"PROXY", "SERVICE", "STATUS", "SESSIONS", "RATE", "CHECK"});
+  for (const auto& item : haproxy->as_object().at("rows").as_array()) {
+    const auto& row = item.as_object();
+    table.add({text(row, "proxy"), text(row, "service"), text(row, "status"), text(row, "current_sessions"),
+               text(row, "session_rate"), text(row, "check_status")});
+  }
+  table.print(std::cout);
+}
+
+}  // namespace
+
+void add_member_commands(CLI::App& app, CommandContext& ctx) {
+  auto* member = app.add_subcommand("member", "Add, list, show, remove and re-key members")->require_subcommand(1);
+  auto args = std::make_shared<MemberArgs>();
+  const auto add_target = [&args](CLI::App* command) {
+    command->add_option("POOL", args->pool, "Pool name")->required();
+    command->add_option("HOSTNAME", args->hostname, "Member host name")->required();
+  };
+
+  auto* add = member->add_subcommand("add", "Add a member and print its one-time enrollment key");
+  add_target(add);
+  add->add_option("--ip", args->ip, "IPv4 address DNS should point at when this member is active")->required();
+  add->add_option("--egress-ip", args->egress_ip, "Only accept this member's heartbeats from this source address");
+  add->add_option("--priority", args->priority, "Failover preference, higher first (0-1000)")->check(CLI::Range(0, 1000));
+  add->add_option("--key-ttl", args->key_ttl_s, "Seconds until the enrollment key expires (60-2592000)")
+      ->check(CLI::Range(60, 2'592'000));
+  bind_action(add, ctx, [&ctx, args](ApiClient& client) {
+    boost::json::object body{{"hostname", args->hostname}, {"ipv4", args->ip}, {"priority", args->priority},
+                             {"key_ttl_s", args->key_ttl_s}};
+    if (!args->egress_ip.empty()) body["egress_ip"] = args->egress_ip;
+    return print_reply(client.call("POST", "/api/v1/pools/" + url_escape(args->pool) + "/members", body), ctx.options.json,
+                print_issued_key);
+  });
+
+  auto* list = member->add_subcommand("list", "List a pool's members with liveness and HAProxy state");
+  list->add_option("POOL", args->pool, "Pool name")->required();
+  bind_action(list, ctx, [&ctx, args](ApiClient& client) {
+    return print_reply(client.call("GET", "/api/v1/pools/" + url_escape(args->pool) + "/members"), ctx.options.json,
+                [](const boost::json::object& reply) {
+                  Table table({"HOSTNAME", "ROLE", "STATUS", "LAST-HB", "IPV4", "HAPROXY", "AGENT", "ENROLLED"});
+                  for (const auto& item : reply.at("members").as_array()) {
+                    const auto& m = item.as_object();
+                    table.add({text(m, "hostname"), text(m, "role"), text(m, "status"),
+                               age(m.if_contains("last_heartbeat_age_ms")), text(m, "ipv4"),
+                               text(m.at("haproxy").as_object(), "state"), text(m, "agent_version"),
+                               text(m, "enrolled")});
+                  }
+                  table.print(std::cout);
+                });
+  });
+
+  auto* show_member = member->add_subcommand("show", "Show one member, its last report and HAProxy rows");
+  add_target(show_member);
+  bind_action(show_member, ctx, [&ctx, args](ApiClient& client) {
+    return print_reply(client.call("GET", member_path(*args)), ctx.options.json, print_member);
+  });
+
+  auto* remove = member->add_subcommand("remove", "Remove a member (its agent can no longer heartbeat)");
+  add_target(remove);
+  bind_action(remove, ctx, [&ctx, args](ApiClient& client) {
+    return print_reply(client.call("DELETE", member_path(*args)), ctx.options.json, [args](const boost::json::object&) {
+      std::cout << "Removed " << args->hostname << " from pool " << args->pool << ".\n";
+    });
+  });
+
+  auto* rekey = member->add_subcommand("rekey", "Issue a new enrollment key for an existing member");
+  add_target(rekey);
+  rekey->add_option("--key-ttl", args->key_ttl_s, "Seconds until the key expires (60-2592000)")
+      ->check(CLI::Range(60, 2'592'000));
+  bind_action(rekey, ctx, [&ctx, args](ApiClient& client) {
+    return print_reply(client.call("POST", member_path(*args) + "/enrollment-key", boost::json::object{{"key_ttl_s", args->key_ttl_s}}),
+                ctx.options.json, print_issued_key);
+  });
+}
+
+}  // namespace balctl::cli

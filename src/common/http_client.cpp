@@ -1,0 +1,92 @@
+#include "common/http_client.hpp"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+namespace balctl {
+namespace {
+
+std::once_flag curl_init_once;
+
+std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+bool is_tls_failure(CURLcode code) {
+  return code == CURLE_SSL_CONNECT_ERROR || code == CURLE_PEER_FAILED_VERIFICATION ||
+         code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+         code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_ISSUER_ERROR;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  HttpClientOptions options;
+  CURL* curl = nullptr;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>()) {
+  std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  impl_->options = std::move(options);
+  impl_->curl = curl_easy_init();
+}
+
+HttpClient::~HttpClient() {
+  if (impl_->curl != nullptr) curl_easy_cleanup(impl_->curl);
+}
+
+Result<HttpReply> HttpClient::request(std::string_view method, const std::string& url, std::string_view body,
+                                      std::string_view bearer_token) {
+  CURL* curl = impl_->curl;
+  if (curl == nullptr) return Error::internal("libcurl failed to initialise");
+  const auto& o = impl_->options;
+  curl_easy_reset(curl);
+  HttpReply reply;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, impl_->error);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (!o.ca_cert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_cert.c_str());
+  if (!o.pinned_key.empty()) curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, o.pinned_key.c_str());
+  if (o.insecure || !o.pinned_key.empty()) {
+    // With a pinned key the key itself is the trust anchor; the certificate chain is not checked.
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!o.bind_address.empty()) curl_easy_setopt(curl, CURLOPT_INTERFACE, ("host!" + o.bind_address).c_str());
+
+  const std::string method_text(method);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_text.c_str());
+  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
+  std::string authorization;
+  if (!bearer_token.empty()) {
+    authorization = "Authorization: Bearer " + std::string(bearer_token);
+    headers = curl_slist_append(headers, authorization.c_str());
+  }
+  if (method_text != "GET" && method_text != "DELETE") {
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  impl_->error[0] = '\0';
+  const CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (code != CURLE_OK) {
+    const std::string reason = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
+    if (is_tls_failure(code)) return Error{Errc::unavailable, "tls_error", reason, {}};
+    return Error{Errc::unavailable, "unreachable", reason, {}};
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+  return reply;
+}
+
+}  // namespace balctl

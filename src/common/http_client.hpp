@@ -1,0 +1,45 @@
+// A small blocking HTTPS client over libcurl, shared by the CLI and the agent. One instance keeps one
+// keep-alive connection; it is not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace balctl {
+
+struct HttpClientOptions {
+  std::string ca_cert;        // PEM file of a CA or of the server's own self-signed certificate
+  std::string pinned_key;     // "sha256//BASE64": accept exactly this server key (self-signed servers)
+  bool insecure = false;      // skip certificate verification entirely (testing only)
+  std::string bind_address;   // source address for outbound connections
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds timeout{30'000};
+};
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Any HTTP status is a reply; only transport failures (DNS, connect, TLS, timeout) are errors, with
+  // code "unreachable" or "tls_error" and curl's reason in the message.
+  Result<HttpReply> request(std::string_view method, const std::string& url, std::string_view body = {},
+                            std::string_view bearer_token = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace balctl

@@ -1,0 +1,241 @@
+#include "common/protocol.hpp"
+
+#include <array>
+#include <limits>
+
+#include "common/json.hpp"
+#include "common/validate.hpp"
+
+namespace balctl::protocol {
+namespace {
+
+constexpr std::int64_t kMaxCounter = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMinIntervalMs = 100;
+constexpr std::int64_t kMaxIntervalMs = 60'000;
+
+template <class T>
+Result<T> finish(const json::FieldReader& reader, T value) {
+  if (!reader.ok()) return reader.error();
+  return value;
+}
+
+// Reads each element of an array of objects with `read_one`, stopping at the first problem.
+template <class T, class ReadOne>
+std::vector<T> read_objects(json::FieldReader& reader, std::string_view key, std::size_t max_items,
+                            ReadOne read_one) {
+  std::vector<T> items;
+  const auto* array = reader.optional_array(key, max_items);
+  if (array == nullptr) return items;
+  items.reserve(array->size());
+  for (std::size_t i = 0; i < array->size() && reader.ok(); ++i) {
+    const std::string element_key = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!(*array)[i].is_object()) {
+      reader.fail(element_key, "field '" + reader.path_of(element_key) + "' must be an object");
+      break;
+    }
+    json::FieldReader element((*array)[i].get_object(), reader.path_of(element_key));
+    items.push_back(read_one(element));
+    reader.absorb(element);
+  }
+  return items;
+}
+
+HaproxyRow read_row(json::FieldReader& r) {
+  HaproxyRow row;
+  row.proxy = r.required_string("proxy");
+  row.service = r.required_string("service");
+  row.type = r.optional_string("type", 16).value_or("");
+  row.status = r.optional_string("status", 64).value_or("");
+  row.current_sessions = r.optional_int("current_sessions", 0, kMaxCounter).value_or(0);
+  row.session_rate = r.optional_int("session_rate", 0, kMaxCounter).value_or(0);
+  row.bytes_in = r.optional_int("bytes_in", 0, kMaxCounter).value_or(0);
+  row.bytes_out = r.optional_int("bytes_out", 0, kMaxCounter).value_or(0);
+  row.check_status = r.optional_string("check_status", 64).value_or("");
+  return row;
+}
+
+HaproxyReport read_haproxy(json::FieldReader& parent) {
+  HaproxyReport report;
+  const auto* object = parent.optional_object("haproxy");
+  if (object == nullptr) return report;
+  json::FieldReader r(*object, parent.path_of("haproxy"));
+  const std::string state = r.required_string("state", 16);
+  if (r.ok()) {
+    if (auto parsed = parse_haproxy_state(state)) {
+      report.state = *parsed;
+    } else {
+      r.fail("state", "field 'haproxy.state' must be running, stopped, absent or unknown");
+    }
+  }
+  report.version = r.optional_string("version", 64).value_or("");
+  report.uptime_s = r.optional_int("uptime_s", 0, kMaxCounter);
+  report.detail = r.optional_string("detail", 512).value_or("");
+  report.rows = read_objects<HaproxyRow>(r, "rows", kMaxHaproxyRows, read_row);
+  parent.absorb(r);
+  return report;
+}
+
+boost::json::object row_to_json(const HaproxyRow& row) {
+  return {{"proxy", row.proxy},
+          {"service", row.service},
+          {"type", row.type},
+          {"status", row.status},
+          {"current_sessions", row.current_sessions},
+          {"session_rate", row.session_rate},
+          {"bytes_in", row.bytes_in},
+          {"bytes_out", row.bytes_out},
+          {"check_status", row.check_status}};
+}
+
+}  // namespace
+
+// --- enrolment ---------------------------------------------------------------------------------------
+
+boost::json::object to_json(const EnrolRequest& request) {
+  return {{"key", request.key}, {"hostname", request.hostname}, {"agent_version", request.agent_version}};
+}
+
+Result<EnrolRequest> parse_enrol_request(const boost::json::object& object) {
+  json::FieldReader r(object);
+  EnrolRequest request;
+  request.key = r.required_string("key", 256);
+  request.hostname = r.required_string("hostname", 253);
+  request.agent_version = r.required_string("agent_version", 64);
+  if (r.ok()) {
+    if (auto host = validate::hostname(request.hostname)) {
+      request.hostname = *host;
+    } else {
+      r.fail("hostname", "field 'hostname' is not a valid host name");
+    }
+  }
+  return finish(r, std::move(request));
+}
+
+boost::json::object to_json(const EnrolResponse& response) {
+  return {{"member_id", response.member_id},
+          {"secret", response.secret},
+          {"pool", response.pool},
+          {"interval_ms", response.interval_ms},
+          {"server_public_key", response.server_public_key}};
+}
+
+Result<EnrolResponse> parse_enrol_response(const boost::json::object& object) {
+  json::FieldReader r(object);
+  EnrolResponse response;
+  response.member_id = r.required_int("member_id", 1, kMaxCounter);
+  response.secret = r.required_string("secret", 256);
+  response.pool = r.required_string("pool", 63);
+  response.interval_ms = r.optional_int("interval_ms", kMinIntervalMs, kMaxIntervalMs).value_or(kDefaultIntervalMs);
+  response.server_public_key = r.optional_string("server_public_key", 128).value_or("");
+  return finish(r, std::move(response));
+}
+
+// --- heartbeat ---------------------------------------------------------------------------------------
+
+std::string_view to_string(HaproxyState state) {
+  switch (state) {
+    case HaproxyState::running: return "running";
+    case HaproxyState::stopped: return "stopped";
+    case HaproxyState::absent: return "absent";
+    case HaproxyState::unknown: break;
+  }
+  return "unknown";
+}
+
+std::optional<HaproxyState> parse_haproxy_state(std::string_view text) {
+  constexpr std::array kStates = {HaproxyState::unknown, HaproxyState::running, HaproxyState::stopped,
+                                  HaproxyState::absent};
+  for (const auto state : kStates) {
+    if (to_string(state) == text) return state;
+  }
+  return std::nullopt;
+}
+
+boost::json::object to_json(const Heartbeat& hb) {
+  boost::json::object out{{"agent_version", hb.agent_version}, {"seq", hb.seq}};
+  if (!hb.hostname.empty()) out["hostname"] = hb.hostname;
+  if (hb.uptime_s) out["uptime_s"] = *hb.uptime_s;
+  if (hb.load) out["load"] = boost::json::array{(*hb.load)[0], (*hb.load)[1], (*hb.load)[2]};
+  if (hb.cpu_pct) out["cpu_pct"] = *hb.cpu_pct;
+  if (hb.memory) out["memory"] = {{"total_kb", hb.memory->total_kb}, {"available_kb", hb.memory->available_kb}};
+  boost::json::array disks;
+  for (const auto& d : hb.disks) {
+    disks.push_back({{"mount", d.mount}, {"fs_type", d.fs_type}, {"total_bytes", d.total_bytes},
+                     {"used_bytes", d.used_bytes}});
+  }
+  out["disks"] = std::move(disks);
+  boost::json::array addresses;
+  for (const auto& a : hb.ipv4) {
+    addresses.push_back({{"interface", a.interface}, {"address", a.address}, {"prefix_length", a.prefix_length}});
+  }
+  out["ipv4"] = std::move(addresses);
+  if (!hb.kernel.empty()) out["kernel"] = hb.kernel;
+  if (!hb.os.empty()) out["os"] = hb.os;
+  boost::json::object haproxy{{"state", to_string(hb.haproxy.state)}};
+  if (!hb.haproxy.version.empty()) haproxy["version"] = hb.haproxy.version;
+  if (hb.haproxy.uptime_s) haproxy["uptime_s"] = *hb.haproxy.uptime_s;
+  if (!hb.haproxy.detail.empty()) haproxy["detail"] = hb.haproxy.detail;
+  boost::json::array rows;
+  for (const auto& row : hb.haproxy.rows) rows.push_back(row_to_json(row));
+  haproxy["rows"] = std::move(rows);
+  out["haproxy"] = std::move(haproxy);
+  boost::json::array services;
+  for (const auto& s : hb.services) services.push_back({{"name", s.name}, {"state", s.state}});
+  out["services"] = std::move(services);
+  return out;
+}
+
+Result<Heartbeat> parse_heartbeat(const boost::json::object& object) {
+  json::FieldReader r(object);
+  Heartbeat hb;
+  hb.agent_version = r.required_string("agent_version", 64);
+  hb.seq = r.required_int("seq", 0, kMaxCounter);
+  hb.hostname = r.optional_string("hostname", 253).value_or("");
+  hb.uptime_s = r.optional_number("uptime_s", 0, 1e12);
+  if (const auto* load = r.optional_array("load", 3)) {
+    if (load->size() == 3 && load->at(0).is_number() && load->at(1).is_number() && load->at(2).is_number()) {
+      hb.load = std::array<double, 3>{load->at(0).to_number<double>(), load->at(1).to_number<double>(),
+                                      load->at(2).to_number<double>()};
+    } else {
+      r.fail("load", "field 'load' must be an array of three numbers");
+    }
+  }
+  hb.cpu_pct = r.optional_number("cpu_pct", 0, 100.0 * 4096);
+  if (const auto* memory = r.optional_object("memory")) {
+    json::FieldReader m(*memory, "memory");
+    hb.memory = Memory{m.required_int("total_kb", 0, kMaxCounter), m.required_int("available_kb", 0, kMaxCounter)};
+    r.absorb(m);
+  }
+  hb.disks = read_objects<Disk>(r, "disks", kMaxDisks, [](json::FieldReader& d) {
+    return Disk{d.required_string("mount", 4096), d.optional_string("fs_type", 64).value_or(""),
+                d.optional_int("total_bytes", 0, kMaxCounter).value_or(0),
+                d.optional_int("used_bytes", 0, kMaxCounter).value_or(0)};
+  });
+  hb.ipv4 = read_objects<InterfaceAddress>(r, "ipv4", kMaxAddresses, [](json::FieldReader& a) {
+    InterfaceAddress address{a.optional_string("interface", 64).value_or(""), a.required_string("address", 15),
+                             static_cast<int>(a.optional_int("prefix_length", 0, 32).value_or(32))};
+    if (a.ok() && !validate::ipv4(address.address)) a.fail("address", "not an IPv4 address");
+    return address;
+  });
+  hb.kernel = r.optional_string("kernel", 256).value_or("");
+  hb.os = r.optional_string("os", 256).value_or("");
+  hb.haproxy = read_haproxy(r);
+  hb.services = read_objects<ServiceState>(r, "services", kMaxServices, [](json::FieldReader& s) {
+    return ServiceState{s.required_string("name", 256), s.optional_string("state", 64).value_or("")};
+  });
+  return finish(r, std::move(hb));
+}
+
+boost::json::object to_json(const HeartbeatResponse& response) {
+  return {{"interval_ms", response.interval_ms}, {"jobs", response.jobs}};
+}
+
+Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& object) {
+  json::FieldReader r(object);
+  HeartbeatResponse response;
+  response.interval_ms = r.required_int("interval_ms", kMinIntervalMs, kMaxIntervalMs);
+  if (const auto* jobs = r.optional_array("jobs", 1000)) response.jobs = *jobs;
+  return finish(r, std::move(response));
+}
+
+}  // namespace balctl::protocol

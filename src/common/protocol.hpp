@@ -1,0 +1,121 @@
+// The agent <-> control plane protocol (DESIGN.md "Agent <-> control plane protocol"): one struct per
+// message, with its JSON mapping. Both binaries use these, so the wire format lives in one place.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace balctl::protocol {
+
+inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
+inline constexpr std::int64_t kDefaultIntervalMs = 1000;
+inline constexpr std::size_t kMaxHaproxyRows = 5000;
+inline constexpr std::size_t kMaxDisks = 64;
+inline constexpr std::size_t kMaxAddresses = 256;
+inline constexpr std::size_t kMaxServices = 64;
+
+// --- enrolment ---------------------------------------------------------------------------------------
+
+struct EnrolRequest {
+  std::string key;
+  std::string hostname;
+  std::string agent_version;
+};
+boost::json::object to_json(const EnrolRequest& request);
+Result<EnrolRequest> parse_enrol_request(const boost::json::object& object);
+
+struct EnrolResponse {
+  std::int64_t member_id = 0;
+  std::string secret;
+  std::string pool;
+  std::int64_t interval_ms = kDefaultIntervalMs;
+  std::string server_public_key;  // base64 Ed25519 key that signs jobs
+};
+boost::json::object to_json(const EnrolResponse& response);
+Result<EnrolResponse> parse_enrol_response(const boost::json::object& object);
+
+// --- heartbeat ---------------------------------------------------------------------------------------
+
+enum class HaproxyState { unknown, running, stopped, absent };
+std::string_view to_string(HaproxyState state);
+std::optional<HaproxyState> parse_haproxy_state(std::string_view text);
+
+// One row of HAProxy's "show stat": a frontend, backend, server or listener.
+struct HaproxyRow {
+  std::string proxy;    // pxname
+  std::string service;  // svname: FRONTEND, BACKEND or the server name
+  std::string type;     // frontend | backend | server | listener
+  std::string status;   // OPEN, UP, DOWN, MAINT, no check ...
+  std::int64_t current_sessions = 0;
+  std::int64_t session_rate = 0;
+  std::int64_t bytes_in = 0;
+  std::int64_t bytes_out = 0;
+  std::string check_status;
+};
+
+struct HaproxyReport {
+  HaproxyState state = HaproxyState::unknown;
+  std::string version;
+  std::optional<std::int64_t> uptime_s;
+  std::string detail;  // why a part is missing: "stats socket /run/haproxy/admin.sock: permission denied"
+  std::vector<HaproxyRow> rows;
+};
+
+struct Memory {
+  std::int64_t total_kb = 0;
+  std::int64_t available_kb = 0;
+};
+
+struct Disk {
+  std::string mount;
+  std::string fs_type;
+  std::int64_t total_bytes = 0;
+  std::int64_t used_bytes = 0;
+};
+
+struct InterfaceAddress {
+  std::string interface;
+  std::string address;
+  int prefix_length = 32;
+};
+
+struct ServiceState {
+  std::string name;
+  std::string state;  // active | inactive | failed | ...
+};
+
+struct Heartbeat {
+  std::string agent_version;
+  std::int64_t seq = 0;
+  std::string hostname;
+  std::optional<double> uptime_s;
+  std::optional<std::array<double, 3>> load;
+  std::optional<double> cpu_pct;
+  std::optional<Memory> memory;
+  std::vector<Disk> disks;
+  std::vector<InterfaceAddress> ipv4;
+  std::string kernel;
+  std::string os;
+  HaproxyReport haproxy;
+  std::vector<ServiceState> services;
+};
+boost::json::object to_json(const Heartbeat& heartbeat);
+// Unknown fields are ignored; a missing or mistyped required field is an error naming the field.
+Result<Heartbeat> parse_heartbeat(const boost::json::object& object);
+
+struct HeartbeatResponse {
+  std::int64_t interval_ms = kDefaultIntervalMs;
+  boost::json::array jobs;  // job objects; issue [4]+ gives them a type
+};
+boost::json::object to_json(const HeartbeatResponse& response);
+Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& object);
+
+}  // namespace balctl::protocol

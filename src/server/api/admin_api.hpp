@@ -1,0 +1,22 @@
+// Admin API routes: pools, members, enrollment keys, tokens, events, status. Each handler
+// authenticates, parses, calls one service function and formats the result.
+#pragma once
+
+#include "server/auth/admin_tokens.hpp"
+#include "server/events/event_log.hpp"
+#include "server/fleet/fleet_service.hpp"
+#include "server/http/router.hpp"
+
+namespace balctl::api {
+
+struct AdminApi {
+  auth::AdminTokens& tokens;
+  fleet::FleetService& fleet;
+  events::EventLog& events;
+};
+
+void add_pool_routes(http::Router& router, const AdminApi& api);
+void add_member_routes(http::Router& router, const AdminApi& api);
+void add_admin_routes(http::Router& router, const AdminApi& api);  // tokens, events, status
+
+}  // namespace balctl::api

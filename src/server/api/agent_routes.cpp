@@ -1,0 +1,29 @@
+#include "common/protocol.hpp"
+#include "server/api/agent_api.hpp"
+#include "server/api/handler_support.hpp"
+#include "server/http/api_error.hpp"
+
+namespace balctl::api {
+
+using http::Method;
+using http::PathParams;
+using http::Request;
+using http::unwrap;
+
+void add_agent_routes(http::Router& router, const AgentApi& api) {
+  router.add(Method::post, "/api/v1/agent/enrol", [api](const Request& request, const PathParams&) {
+    const auto enrol = unwrap(protocol::parse_enrol_request(body_object(request)));
+    return reply(200, protocol::to_json(unwrap(api.enrolment.enrol(enrol, request.remote_address))));
+  });
+
+  router.add(Method::post, "/api/v1/agent/heartbeat", [api](const Request& request, const PathParams&) {
+    return reply(200, protocol::to_json(
+                          unwrap(api.heartbeats.handle(request.bearer_token(), request.remote_address, request.body))));
+  });
+}
+
+void add_system_routes(http::Router& router) {
+  router.add(Method::get, "/healthz", [](const Request&, const PathParams&) { return reply(200, {{"status", "ok"}}); });
+}
+
+}  // namespace balctl::api

@@ -1,0 +1,90 @@
+#include "server/api/views.hpp"
+
+#include "common/time.hpp"
+
+namespace balctl::api {
+namespace {
+
+boost::json::value optional_number(const std::optional<double>& value) {
+  if (!value) return nullptr;
+  return *value;
+}
+
+}  // namespace
+
+boost::json::object pool_settings_json(const store::PoolRecord& pool) {
+  return {{"name", pool.name},
+          {"hostname", pool.hostname},
+          {"preset", pool.preset},
+          {"delay_s", pool.delay_s},
+          {"haproxy_grace_s", pool.haproxy_grace_s},
+          {"failback", pool.failback},
+          {"ttl_s", pool.ttl_s},
+          {"created_at", time::rfc3339(pool.created_ms)}};
+}
+
+boost::json::object pool_json(const fleet::PoolView& pool) {
+  boost::json::object out = pool_settings_json(pool.record);
+  std::int64_t online = 0;
+  boost::json::array members;
+  for (const auto& member : pool.members) {
+    if (member.status == liveness::MemberStatus::online) ++online;
+    members.push_back(member_json(member));
+  }
+  out["active_member"] = pool.active_hostname.empty() ? boost::json::value(nullptr) : boost::json::value(pool.active_hostname);
+  out["members_total"] = static_cast<std::int64_t>(pool.members.size());
+  out["members_online"] = online;
+  out["members"] = std::move(members);
+  return out;
+}
+
+boost::json::object member_json(const fleet::MemberView& member) {
+  const auto& r = member.record;
+  boost::json::object out{{"id", r.id},
+                          {"hostname", r.hostname},
+                          {"ipv4", r.ipv4},
+                          {"egress_ip", r.egress_ip ? boost::json::value(*r.egress_ip) : boost::json::value(nullptr)},
+                          {"role", r.role},
+                          {"priority", r.priority},
+                          {"enrolled", r.enrolled_ms.has_value()},
+                          {"enrolled_at", time::rfc3339(r.enrolled_ms.value_or(0))},
+                          {"status", liveness::to_string(member.status)}};
+  out["last_heartbeat_age_ms"] =
+      member.last_heartbeat_age_ms ? boost::json::value(*member.last_heartbeat_age_ms) : boost::json::value(nullptr);
+  if (member.liveness && member.liveness->last_seen_wall_ms != 0) {
+    const auto& l = *member.liveness;
+    out["last_heartbeat_at"] = time::rfc3339(l.last_seen_wall_ms);
+    out["agent_version"] = l.agent_version;
+    out["seq"] = l.seq;
+    out["source_ip"] = l.source_ip;
+    out["haproxy"] = {{"state", protocol::to_string(l.haproxy)}, {"version", l.haproxy_version}};
+    out["host"] = {{"uptime_s", optional_number(l.host.uptime_s)},
+                   {"load1", optional_number(l.host.load1)},
+                   {"cpu_pct", optional_number(l.host.cpu_pct)},
+                   {"memory_used_pct", optional_number(l.host.memory_used_pct)}};
+  } else {
+    out["agent_version"] = nullptr;
+    out["haproxy"] = {{"state", "unknown"}, {"version", ""}};
+  }
+  return out;
+}
+
+boost::json::object issued_key_json(const fleet::IssuedKey& issued) {
+  return {{"pool", issued.pool},
+          {"member", member_json(issued.member)},
+          {"enrollment_key", issued.key},
+          {"expires_at", time::rfc3339(issued.expires_ms)},
+          {"install_command", issued.install_command}};
+}
+
+boost::json::object event_json(const store::EventRecord& event) {
+  return {{"id", event.id},         {"at", time::rfc3339(event.at_ms)}, {"kind", event.kind},
+          {"pool", event.pool},     {"member", event.member},           {"actor", event.actor},
+          {"message", event.message}};
+}
+
+boost::json::object token_json(const auth::TokenInfo& token) {
+  return {{"name", token.name}, {"created_at", time::rfc3339(token.created_ms)}};
+}
+
+}  // namespace balctl::api

@@ -1,0 +1,19 @@
+// JSON shapes of the admin API. One function per resource so list and show print the same fields.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "server/auth/admin_tokens.hpp"
+#include "server/fleet/fleet_service.hpp"
+#include "server/store/records.hpp"
+
+namespace balctl::api {
+
+boost::json::object pool_json(const fleet::PoolView& pool);
+boost::json::object pool_settings_json(const store::PoolRecord& pool);
+boost::json::object member_json(const fleet::MemberView& member);
+boost::json::object issued_key_json(const fleet::IssuedKey& issued);
+boost::json::object event_json(const store::EventRecord& event);
+boost::json::object token_json(const auth::TokenInfo& token);
+
+}  // namespace balctl::api

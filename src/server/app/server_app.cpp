@@ -1,0 +1,205 @@
+#include "server/app/server_app.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+#include <vector>
+
+#include "common/crypto.hpp"
+#include "common/files.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "common/version.hpp"
+#include "server/api/admin_api.hpp"
+#include "server/api/agent_api.hpp"
+#include "server/auth/admin_tokens.hpp"
+#include "server/auth/signing_key.hpp"
+#include "server/events/event_log.hpp"
+#include "server/fleet/enrolment.hpp"
+#include "server/fleet/fleet_service.hpp"
+#include "server/fleet/registry.hpp"
+#include "server/http/http_server.hpp"
+#include "server/http/tls.hpp"
+#include "server/liveness/heartbeat_service.hpp"
+#include "server/liveness/liveness_table.hpp"
+#include "server/liveness/persister.hpp"
+#include "server/store/store.hpp"
+
+namespace balctl::app {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kShutdownDeadline = std::chrono::seconds(10);
+constexpr auto kShutdownPoll = std::chrono::milliseconds(50);
+
+// One agent connection per member: make sure the descriptor limit is not what caps the fleet.
+void raise_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::string system_hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+std::string default_public_url(const ListenAddress& listen, bool tls) {
+  std::string host = listen.host;
+  if (host == "0.0.0.0" || host == "::") host = system_hostname();
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(listen.port);
+}
+
+std::string host_of_url(const std::string& url) {
+  auto rest = url.substr(url.find("://") + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.rfind(':') == std::string::npos ? rest.size() : rest.rfind(':'));
+}
+
+struct TlsSetup {
+  std::shared_ptr<asio::ssl::context> context;
+  std::string pin;  // set when the certificate is our self-signed one
+};
+
+Result<TlsSetup> setup_tls(const ServeOptions& options, const ListenAddress& listen, const std::string& public_url) {
+  if (options.insecure_http) return TlsSetup{};
+  auto cert = options.tls_cert;
+  auto key = options.tls_key;
+  const bool self_signed = cert.empty();
+  if (self_signed) {
+    cert = options.data_dir / "tls.crt";
+    key = options.data_dir / "tls.key";
+    const std::vector<std::string> names = {system_hostname(), listen.host, host_of_url(public_url)};
+    if (auto status = http::ensure_self_signed(cert, key, names); !status) return status.error();
+  }
+  auto context = http::make_server_context(cert, key);
+  if (!context) return context.error();
+  TlsSetup setup{*context, {}};
+  if (self_signed) {
+    auto pin = http::public_key_pin(cert);
+    if (!pin) return pin.error();
+    setup.pin = *pin;
+  }
+  return setup;
+}
+
+// Everything the running server owns, in construction order.
+struct Components {
+  explicit Components(std::unique_ptr<store::Store> s) : store(std::move(s)), events(*store), tokens(*store, events) {}
+  std::unique_ptr<store::Store> store;
+  events::EventLog events;
+  auth::AdminTokens tokens;
+  fleet::Registry registry;
+  std::unique_ptr<liveness::LivenessTable> liveness;
+  std::unique_ptr<fleet::FleetService> fleet;
+  std::unique_ptr<fleet::EnrolmentService> enrolment;
+  std::unique_ptr<liveness::HeartbeatService> heartbeats;
+  http::Router router;
+};
+
+int fail_start(const Error& error) {
+  spdlog::critical("start_failed error=\"{}\"", error.message);
+  return 1;
+}
+
+void wait_for_drain(asio::steady_timer& timer, http::HttpServer& server, asio::io_context& io,
+                    std::chrono::steady_clock::time_point deadline) {
+  if (server.open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    io.stop();
+    return;
+  }
+  timer.expires_after(kShutdownPoll);
+  timer.async_wait([&timer, &server, &io, deadline](boost::system::error_code) {
+    wait_for_drain(timer, server, io, deadline);
+  });
+}
+
+}  // namespace
+
+int run_server(const ServeOptions& options) {
+  log::setup(log::Style::timestamped, *log::parse_level(options.log_level));
+  crypto::init();
+  ::umask(077);  // database, WAL, keys and tokens are readable by the service user only
+  raise_file_limit();
+  const auto listen = *parse_listen(options.listen);
+  const std::string public_url =
+      options.public_url.empty() ? default_public_url(listen, !options.insecure_http) : options.public_url;
+
+  if (auto status = files::ensure_directory(options.data_dir, 0700); !status) return fail_start(status.error());
+  auto store = store::open_sqlite_store(options.data_dir / "balctl.db");
+  if (!store) return fail_start(store.error());
+  Components c(std::move(*store));
+  if (auto status = c.tokens.bootstrap(options.data_dir / "admin.token"); !status) return fail_start(status.error());
+  auto signing_key = auth::load_or_create_signing_key(options.data_dir / "signing.key");
+  if (!signing_key) return fail_start(signing_key.error());
+  auto tls = setup_tls(options, listen, public_url);
+  if (!tls) return fail_start(tls.error());
+
+  c.liveness = std::make_unique<liveness::LivenessTable>(options.report_interval_s * 1000);
+  c.fleet = std::make_unique<fleet::FleetService>(*c.store, c.registry, *c.liveness, c.events,
+                                                  fleet::AgentEndpoint{public_url, tls->pin});
+  if (auto status = c.fleet->load(); !status) return fail_start(status.error());
+  c.enrolment = std::make_unique<fleet::EnrolmentService>(
+      *c.store, c.registry, *c.liveness, c.events,
+      fleet::EnrolmentSettings{options.heartbeat_interval_ms, crypto::base64(signing_key->public_key)});
+  c.heartbeats = std::make_unique<liveness::HeartbeatService>(c.registry, *c.liveness, c.events,
+                                                              liveness::HeartbeatSettings{options.heartbeat_interval_ms});
+  api::add_system_routes(c.router);
+  api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats});
+  const api::AdminApi admin{c.tokens, *c.fleet, c.events};
+  api::add_pool_routes(c.router, admin);
+  api::add_member_routes(c.router, admin);
+  api::add_admin_routes(c.router, admin);
+
+  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context io(threads);
+  http::ServerLimits limits;
+  limits.max_body_bytes = static_cast<std::size_t>(options.max_body_bytes);
+  limits.read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
+  limits.max_connections = static_cast<std::size_t>(options.max_connections);
+  http::HttpServer server(io, c.router, tls->context, limits);
+  if (auto status = server.listen(listen.host, listen.port); !status) return fail_start(status.error());
+
+  liveness::Persister persister(*c.store, *c.liveness, c.registry, c.events,
+                                std::chrono::milliseconds(options.flush_interval_ms), time::steady_ms_now());
+  persister.start();
+  (void)c.events.record({0, 0, events::kind::kServerStarted, "", "", "system",
+                         std::string("balctl ") + kVersion + " listening on " + listen.host + ":" +
+                             std::to_string(server.port())});
+  spdlog::info("ready version={} listen={}:{} tls={} public_url={} data_dir={}", kVersion, listen.host, server.port(),
+               options.insecure_http ? "off" : (tls->pin.empty() ? "provided" : "self-signed"), public_url,
+               options.data_dir.string());
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  asio::steady_timer drain_timer(io);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("shutdown_requested signal={} open_connections={}", signal, server.open_connections());
+    server.begin_shutdown();
+    wait_for_drain(drain_timer, server, io, std::chrono::steady_clock::now() + kShutdownDeadline);
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& thread : pool) thread.join();
+
+  persister.stop();
+  if (auto status = c.store->flush(); !status) spdlog::warn("store_flush_failed error=\"{}\"", status.error().message);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace balctl::app

@@ -1,0 +1,53 @@
+#include "server/events/event_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/time.hpp"
+
+namespace balctl::events {
+namespace {
+
+constexpr std::size_t kMaxQueued = 100'000;  // bounds memory if the store is down for long
+
+void stamp_and_log(store::EventRecord& event) {
+  if (event.at_ms == 0) event.at_ms = time::unix_ms_now();
+  spdlog::info("event kind={} pool={} member={} actor={} message=\"{}\"", event.kind, event.pool, event.member,
+               event.actor, event.message);
+}
+
+}  // namespace
+
+Status EventLog::record(store::EventRecord event) {
+  stamp_and_log(event);
+  auto id = store_.append_event(event);
+  if (!id) return id.error();
+  return {};
+}
+
+void EventLog::queue(store::EventRecord event) {
+  stamp_and_log(event);
+  std::lock_guard lock(mutex_);
+  if (queued_.size() >= kMaxQueued) {
+    spdlog::warn("event_queue_full dropped_kind={}", event.kind);
+    return;
+  }
+  queued_.push_back(std::move(event));
+}
+
+std::vector<store::EventRecord> EventLog::take_queued() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(queued_, {});
+}
+
+void EventLog::requeue(std::vector<store::EventRecord> events) {
+  std::lock_guard lock(mutex_);
+  events.insert(events.end(), std::make_move_iterator(queued_.begin()), std::make_move_iterator(queued_.end()));
+  if (events.size() > kMaxQueued) events.erase(events.begin(), events.end() - kMaxQueued);
+  queued_ = std::move(events);
+}
+
+Result<std::vector<store::EventRecord>> EventLog::list(const store::EventQuery& query) {
+  return store_.list_events(query);
+}
+
+}  // namespace balctl::events

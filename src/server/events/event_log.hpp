@@ -1,0 +1,54 @@
+// The audit and liveness event log. Admin actions are written at once (record); events raised on the
+// heartbeat path are queued and written with the next liveness batch (queue), so a heartbeat never waits
+// for the disk.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "server/store/records.hpp"
+#include "server/store/store.hpp"
+
+namespace balctl::events {
+
+// Event kinds, as stored and shown by `balctl events`.
+namespace kind {
+inline constexpr const char* kPoolCreated = "pool_created";
+inline constexpr const char* kPoolUpdated = "pool_updated";
+inline constexpr const char* kPoolDeleted = "pool_deleted";
+inline constexpr const char* kMemberAdded = "member_added";
+inline constexpr const char* kMemberRemoved = "member_removed";
+inline constexpr const char* kMemberRekeyed = "member_rekeyed";
+inline constexpr const char* kMemberEnrolled = "member_enrolled";
+inline constexpr const char* kMemberOnline = "member_online";
+inline constexpr const char* kMemberOffline = "member_offline";
+inline constexpr const char* kHeartbeatRefused = "heartbeat_refused";
+inline constexpr const char* kHaproxyState = "haproxy_state";
+inline constexpr const char* kTokenCreated = "token_created";
+inline constexpr const char* kTokenRevoked = "token_revoked";
+inline constexpr const char* kServerStarted = "server_started";
+}  // namespace kind
+
+class EventLog {
+ public:
+  explicit EventLog(store::Store& store) : store_(store) {}
+
+  // Writes now; fills in the time when at_ms is 0.
+  Status record(store::EventRecord event);
+  // Queues for the next batch.
+  void queue(store::EventRecord event);
+  std::vector<store::EventRecord> take_queued();
+  // Puts a failed batch back in front of anything queued since.
+  void requeue(std::vector<store::EventRecord> events);
+
+  Result<std::vector<store::EventRecord>> list(const store::EventQuery& query);
+
+ private:
+  store::Store& store_;
+  std::mutex mutex_;
+  std::vector<store::EventRecord> queued_;
+};
+
+}  // namespace balctl::events

@@ -1,0 +1,38 @@
+// Exchanges a one-time enrollment key for a member secret (POST /api/v1/agent/enrol).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/protocol.hpp"
+#include "common/result.hpp"
+#include "server/events/event_log.hpp"
+#include "server/fleet/registry.hpp"
+#include "server/liveness/liveness_table.hpp"
+#include "server/store/store.hpp"
+
+namespace balctl::fleet {
+
+struct EnrolmentSettings {
+  std::int64_t interval_ms = protocol::kDefaultIntervalMs;
+  std::string server_public_key;  // base64 Ed25519 job-signing key
+};
+
+class EnrolmentService {
+ public:
+  EnrolmentService(store::Store& store, Registry& registry, liveness::LivenessTable& liveness,
+                   events::EventLog& events, EnrolmentSettings settings);
+
+  // Errors: invalid_enrollment_key (401), enrollment_key_expired (401), enrollment_key_used (409),
+  // hostname_mismatch (403), egress_ip_mismatch (403).
+  Result<protocol::EnrolResponse> enrol(const protocol::EnrolRequest& request, std::string_view source_ip);
+
+ private:
+  store::Store& store_;
+  Registry& registry_;
+  liveness::LivenessTable& liveness_;
+  events::EventLog& events_;
+  EnrolmentSettings settings_;
+};
+
+}  // namespace balctl::fleet

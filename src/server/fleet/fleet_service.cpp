@@ -1,0 +1,203 @@
+#include "server/fleet/fleet_service.hpp"
+
+#include "common/crypto.hpp"
+#include "common/time.hpp"
+#include "server/fleet/enrolment_keys.hpp"
+
+namespace balctl::fleet {
+namespace {
+
+store::EventRecord event(const char* kind, std::string pool, std::string member, std::string_view actor,
+                         std::string message) {
+  return store::EventRecord{0, 0, kind, std::move(pool), std::move(member), std::string(actor), std::move(message)};
+}
+
+}  // namespace
+
+FleetService::FleetService(store::Store& store, Registry& registry, liveness::LivenessTable& liveness,
+                           events::EventLog& events, AgentEndpoint endpoint)
+    : store_(store), registry_(registry), liveness_(liveness), events_(events), endpoint_(std::move(endpoint)) {}
+
+Status FleetService::load() {
+  auto pools = store_.list_pools();
+  if (!pools) return pools.error();
+  for (const auto& pool : *pools) registry_.put_pool(pool);
+  auto members = store_.list_members(std::nullopt);
+  if (!members) return members.error();
+  for (const auto& member : *members) registry_.put_member(member);
+  auto states = store_.load_states();
+  if (!states) return states.error();
+  const auto now_steady = time::steady_ms_now();
+  const auto now_wall = time::unix_ms_now();
+  for (const auto& state : *states) liveness_.restore(state, now_steady, now_wall);
+  return {};
+}
+
+Result<store::PoolRecord> FleetService::create_pool(const PoolSpec& spec, std::string_view actor) {
+  store::PoolRecord pool;
+  pool.name = spec.name;
+  pool.hostname = spec.hostname;
+  pool.preset = spec.preset;
+  pool.delay_s = spec.delay_s;
+  pool.haproxy_grace_s = limits::kDefaultGraceS;
+  pool.ttl_s = limits::kDefaultTtlS;
+  pool.created_ms = time::unix_ms_now();
+  auto stored = store_.insert_pool(pool);
+  if (!stored) return stored;
+  registry_.put_pool(*stored);
+  (void)events_.record(event(events::kind::kPoolCreated, stored->name, "", actor,
+                             "pool created for " + stored->hostname + " (preset " + stored->preset + ", delay " +
+                                 std::to_string(stored->delay_s) + " s)"));
+  return stored;
+}
+
+MemberView FleetService::view_of(const store::MemberRecord& member, std::int64_t delay_s) const {
+  MemberView view{member, liveness::MemberStatus::never_seen, std::nullopt, liveness_.get(member.id)};
+  if (view.liveness) {
+    const auto now = time::steady_ms_now();
+    view.status = liveness::status_of(*view.liveness, now, delay_s * 1000);
+    if (view.liveness->last_seen_wall_ms != 0) view.last_heartbeat_age_ms = now - view.liveness->last_seen_steady_ms;
+  }
+  return view;
+}
+
+Result<PoolView> FleetService::build_view(const store::PoolRecord& pool) {
+  auto members = store_.list_members(pool.id);
+  if (!members) return members.error();
+  PoolView view{pool, {}, {}};
+  for (const auto& member : *members) {
+    if (pool.active_member_id && *pool.active_member_id == member.id) view.active_hostname = member.hostname;
+    view.members.push_back(view_of(member, pool.delay_s));
+  }
+  return view;
+}
+
+Result<std::vector<PoolView>> FleetService::list_pools() {
+  auto pools = store_.list_pools();
+  if (!pools) return pools.error();
+  std::vector<PoolView> views;
+  for (const auto& pool : *pools) {
+    auto view = build_view(pool);
+    if (!view) return view.error();
+    views.push_back(std::move(*view));
+  }
+  return views;
+}
+
+Result<PoolView> FleetService::get_pool(std::string_view name) {
+  auto pool = store_.find_pool(name);
+  if (!pool) return pool.error();
+  return build_view(*pool);
+}
+
+Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const PoolPatch& patch,
+                                                    std::string_view actor) {
+  auto pool = store_.find_pool(name);
+  if (!pool) return pool;
+  store::PoolRecord updated = *pool;
+  if (patch.hostname) updated.hostname = *patch.hostname;
+  if (patch.delay_s) updated.delay_s = *patch.delay_s;
+  if (patch.haproxy_grace_s) updated.haproxy_grace_s = *patch.haproxy_grace_s;
+  if (patch.failback) updated.failback = *patch.failback;
+  if (patch.ttl_s) updated.ttl_s = *patch.ttl_s;
+  if (auto status = store_.update_pool(updated); !status) return status.error();
+  registry_.put_pool(updated);
+  (void)events_.record(event(events::kind::kPoolUpdated, updated.name, "", actor,
+                             "settings: hostname " + updated.hostname + ", delay " + std::to_string(updated.delay_s) +
+                                 " s, haproxy grace " + std::to_string(updated.haproxy_grace_s) + " s, failback " +
+                                 updated.failback + ", ttl " + std::to_string(updated.ttl_s) + " s"));
+  return updated;
+}
+
+Status FleetService::delete_pool(std::string_view name, bool force, std::string_view actor) {
+  auto pool = store_.find_pool(name);
+  if (!pool) return pool.error();
+  auto members = store_.list_members(pool->id);
+  if (!members) return members.error();
+  if (!members->empty() && !force) {
+    return Error::conflict("pool_not_empty", "pool '" + pool->name + "' still has " +
+                                                 std::to_string(members->size()) +
+                                                 " member(s); remove them first or delete with force");
+  }
+  if (auto status = store_.delete_pool(pool->id); !status) return status;
+  registry_.remove_pool(pool->id);
+  for (const auto& member : *members) liveness_.remove(member.id);
+  (void)events_.record(event(events::kind::kPoolDeleted, pool->name, "", actor,
+                             "pool deleted with " + std::to_string(members->size()) + " member(s)"));
+  return {};
+}
+
+std::string FleetService::install_command(std::string_view key, std::string_view hostname) const {
+  return fleet::install_command(endpoint_.api_base, endpoint_.pinned_key, key, hostname);
+}
+
+Result<IssuedKey> FleetService::issue_key(const store::PoolRecord& pool, const store::MemberRecord& member,
+                                          std::int64_t ttl_s) {
+  const auto key = new_enrollment_key(member.id, ttl_s, time::unix_ms_now());
+  if (auto status = store_.replace_enrollment_key(key.record); !status) return status.error();
+  return IssuedKey{view_of(member, pool.delay_s), pool.name, key.text, key.record.expires_ms,
+                   install_command(key.text, member.hostname)};
+}
+
+Result<IssuedKey> FleetService::add_member(std::string_view pool_name, const MemberSpec& spec,
+                                           std::string_view actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  store::MemberRecord member;
+  member.pool_id = pool->id;
+  member.hostname = spec.hostname;
+  member.ipv4 = spec.ipv4;
+  member.egress_ip = spec.egress_ip;
+  member.priority = spec.priority;
+  member.created_ms = time::unix_ms_now();
+  const auto key = new_enrollment_key(0, spec.key_ttl_s, member.created_ms);
+  auto stored = store_.insert_member(member, key.record);
+  if (!stored) return stored.error();
+  registry_.put_member(*stored);
+  (void)events_.record(event(events::kind::kMemberAdded, pool->name, stored->hostname, actor,
+                             "member added with address " + stored->ipv4 + "; enrollment key expires " +
+                                 time::rfc3339(key.record.expires_ms)));
+  return IssuedKey{view_of(*stored, pool->delay_s), pool->name, key.text, key.record.expires_ms,
+                   install_command(key.text, stored->hostname)};
+}
+
+Result<MemberView> FleetService::get_member(std::string_view pool_name, std::string_view hostname) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  auto member = store_.find_member(pool->id, hostname);
+  if (!member) return member.error();
+  return view_of(*member, pool->delay_s);
+}
+
+Result<std::optional<std::string>> FleetService::member_report(std::int64_t member_id) {
+  if (auto entry = liveness_.get(member_id); entry && entry->pending_report) return entry->pending_report;
+  return store_.load_report(member_id);
+}
+
+Status FleetService::remove_member(std::string_view pool_name, std::string_view hostname, std::string_view actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  auto member = store_.find_member(pool->id, hostname);
+  if (!member) return member.error();
+  if (auto status = store_.delete_member(member->id); !status) return status;
+  registry_.remove_member(member->id);
+  liveness_.remove(member->id);
+  (void)events_.record(event(events::kind::kMemberRemoved, pool->name, member->hostname, actor,
+                             "member removed (was " + member->role + ")"));
+  return {};
+}
+
+Result<IssuedKey> FleetService::rekey_member(std::string_view pool_name, std::string_view hostname,
+                                             std::int64_t key_ttl_s, std::string_view actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  auto member = store_.find_member(pool->id, hostname);
+  if (!member) return member.error();
+  auto issued = issue_key(*pool, *member, key_ttl_s);
+  if (!issued) return issued;
+  (void)events_.record(event(events::kind::kMemberRekeyed, pool->name, member->hostname, actor,
+                             "new enrollment key issued; expires " + time::rfc3339(issued->expires_ms)));
+  return issued;
+}
+
+}  // namespace balctl::fleet

@@ -1,0 +1,122 @@
+#include "server/http/http_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "common/time.hpp"
+#include "server/http/session.hpp"
+
+namespace balctl::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+// After accept() fails (e.g. out of file descriptors) wait a little instead of spinning.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+constexpr std::int64_t kRejectLogEveryMs = 10'000;
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(asio::io_context& io_context, const Router& router, std::shared_ptr<asio::ssl::context> tls, ServerLimits limits)
+      : io(io_context),
+        state(std::make_shared<ServerState>(router, limits, std::move(tls))),
+        strand(asio::make_strand(io_context)),
+        acceptor(strand),
+        retry_timer(strand) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
+      on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      spdlog::warn("accept_failed error=\"{}\"", ec.message());
+      retry_timer.expires_after(kAcceptRetryDelay);
+      retry_timer.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec) accept();
+      });
+      return;
+    }
+    if (state->connections.load() >= state->limits.max_connections) {
+      const auto now = time::steady_ms_now();
+      if (now - last_reject_log_ms >= kRejectLogEveryMs) {
+        spdlog::warn("connection_rejected reason=max_connections limit={}", state->limits.max_connections);
+        last_reject_log_ms = now;
+      }
+      socket.close(ec);
+    } else {
+      state->connections.fetch_add(1);
+      start_session(std::move(socket), state);
+    }
+    accept();
+  }
+
+  asio::io_context& io;
+  std::shared_ptr<ServerState> state;
+  asio::strand<asio::io_context::executor_type> strand;
+  tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;
+  std::int64_t last_reject_log_ms = 0;
+};
+
+HttpServer::HttpServer(asio::io_context& io, const Router& router, std::shared_ptr<asio::ssl::context> tls,
+                       ServerLimits limits)
+    : impl_(std::make_unique<Impl>(io, router, std::move(tls), limits)) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::listen(const std::string& address, unsigned short port) {
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  if (ec) return Error::invalid("listen", "'" + address + "' is not an IP address");
+  const tcp::endpoint endpoint(ip, port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error{Errc::unavailable, "listen_failed",
+                 "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message(), {}};
+  }
+  impl_->accept();
+  return {};
+}
+
+unsigned short HttpServer::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::begin_shutdown() {
+  auto state = impl_->state;
+  state->shutting_down = true;
+  asio::post(impl_->strand, [impl = impl_.get()] {
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+    impl->retry_timer.cancel();
+  });
+  // Collect first: dropping the last reference to a session runs its destructor, which takes the lock.
+  std::vector<std::shared_ptr<SessionControl>> sessions;
+  {
+    std::lock_guard lock(state->sessions_mutex);
+    for (const auto& [raw, weak] : state->sessions) {
+      if (auto session = weak.lock()) sessions.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : sessions) session->close_if_idle();
+}
+
+std::size_t HttpServer::open_connections() const { return impl_->state->connections.load(); }
+
+}  // namespace balctl::http

@@ -1,0 +1,53 @@
+// The HTTP/1.1 server: accepts on one address, TLS or plain, keep-alive, explicit limits, graceful
+// shutdown. Requests are handed to a Router; Boost.Beast stays inside http_server.cpp and session.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "server/http/router.hpp"
+
+namespace boost::asio {
+class io_context;
+namespace ssl {
+class context;
+}
+}  // namespace boost::asio
+
+namespace balctl::http {
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 * 1024;
+  // Time allowed for a TLS handshake, and for each request to arrive in full (this is also how long an
+  // idle keep-alive connection stays open). Slow or half-open clients are cut off after it.
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::size_t max_connections = 20'000;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, const Router& router, std::shared_ptr<boost::asio::ssl::context> tls,
+             ServerLimits limits);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting. Port 0 picks a free port (see port()).
+  Status listen(const std::string& address, unsigned short port);
+  unsigned short port() const;
+
+  // Stops accepting and closes idle connections; requests being handled still get their response.
+  void begin_shutdown();
+  std::size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace balctl::http

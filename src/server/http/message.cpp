@@ -1,0 +1,37 @@
+#include "server/http/message.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace balctl::http {
+
+std::optional<std::string_view> Request::query_param(std::string_view name) const {
+  const auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+std::string_view Request::bearer_token() const {
+  constexpr std::string_view kScheme = "Bearer ";
+  std::string_view value = authorization;
+  if (value.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return {};
+    }
+  }
+  value.remove_prefix(kScheme.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return value;
+}
+
+std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_target(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return std::nullopt;
+  std::pair<std::string, std::map<std::string, std::string>> out;
+  out.first = parsed->path();
+  for (const auto& param : parsed->params()) out.second[param.key] = param.value;
+  return out;
+}
+
+}  // namespace balctl::http

@@ -1,0 +1,41 @@
+// The request and response that handlers see. Deliberately free of Boost.Beast so that handlers and the
+// router compile fast and can be unit-tested without a socket; session.cpp converts at the edge.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace balctl::http {
+
+enum class Method { get, post, put, patch, del, other };
+
+struct Request {
+  Method method = Method::get;
+  std::string path;                          // without the query string, percent-decoded
+  std::map<std::string, std::string> query;  // decoded query parameters
+  std::string authorization;                 // raw Authorization header
+  std::string content_type;
+  std::string remote_address;                // peer IP of the TCP connection
+  std::string body;
+
+  std::optional<std::string_view> query_param(std::string_view name) const;
+  // The token of "Authorization: Bearer <token>", or empty.
+  std::string_view bearer_token() const;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Splits "/a/b?x=1&y=2" into a decoded path and query map; nullopt when percent-encoding is malformed.
+std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_target(std::string_view target);
+
+}  // namespace balctl::http

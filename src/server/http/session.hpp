@@ -1,0 +1,39 @@
+// Internal to the HTTP server: state shared by the listener and its sessions.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "server/http/http_server.hpp"
+#include "server/http/router.hpp"
+
+namespace balctl::http {
+
+class SessionControl {
+ public:
+  virtual ~SessionControl() = default;
+  // Called on shutdown: a session waiting for a request closes; one handling a request finishes first.
+  virtual void close_if_idle() = 0;
+};
+
+struct ServerState {
+  ServerState(const Router& r, ServerLimits l, std::shared_ptr<boost::asio::ssl::context> t)
+      : router(r), limits(l), tls(std::move(t)) {}
+
+  const Router& router;
+  const ServerLimits limits;
+  const std::shared_ptr<boost::asio::ssl::context> tls;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> shutting_down{false};
+  std::mutex sessions_mutex;
+  std::unordered_map<const SessionControl*, std::weak_ptr<SessionControl>> sessions;
+};
+
+// Takes ownership of an accepted socket and serves it until it closes.
+void start_session(boost::asio::ip::tcp::socket socket, const std::shared_ptr<ServerState>& state);
+
+}  // namespace balctl::http

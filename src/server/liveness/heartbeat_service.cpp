@@ -1,0 +1,120 @@
+#include "server/liveness/heartbeat_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.hpp"
+#include "common/json.hpp"
+#include "common/time.hpp"
+#include "common/validate.hpp"
+#include "server/fleet/enrolment_keys.hpp"
+
+namespace balctl::liveness {
+namespace {
+
+constexpr std::int64_t kRefusalEventEveryMs = 60'000;
+
+Error unauthorized() {
+  return Error{Errc::unauthorized, "unauthorized", "missing or invalid member secret", {}};
+}
+
+std::optional<std::int64_t> member_id_of(std::string_view token) {
+  const auto id = crypto::credential_id(fleet::kMemberSecretPrefix, token);
+  if (!id || id->empty() || id->size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (const char c : *id) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+HostSummary summarise(const protocol::Heartbeat& heartbeat) {
+  HostSummary summary;
+  summary.uptime_s = heartbeat.uptime_s;
+  if (heartbeat.load) summary.load1 = (*heartbeat.load)[0];
+  summary.cpu_pct = heartbeat.cpu_pct;
+  if (heartbeat.memory && heartbeat.memory->total_kb > 0) {
+    const auto used = heartbeat.memory->total_kb - std::min(heartbeat.memory->available_kb, heartbeat.memory->total_kb);
+    summary.memory_used_pct = 100.0 * static_cast<double>(used) / static_cast<double>(heartbeat.memory->total_kb);
+  }
+  return summary;
+}
+
+HeartbeatService::HeartbeatService(fleet::Registry& registry, LivenessTable& liveness, events::EventLog& events,
+                                   HeartbeatSettings settings)
+    : registry_(registry), liveness_(liveness), events_(events), settings_(settings) {}
+
+bool HeartbeatService::refusal_event_due(std::int64_t member_id, std::int64_t now_steady_ms) {
+  std::lock_guard lock(refusals_mutex_);
+  auto [it, inserted] = last_refusal_event_ms_.try_emplace(member_id, now_steady_ms);
+  if (inserted) return true;
+  if (now_steady_ms - it->second < kRefusalEventEveryMs) return false;
+  it->second = now_steady_ms;
+  return true;
+}
+
+Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view bearer_token,
+                                                             std::string_view source_ip, std::string_view body) {
+  // Authenticate before parsing so an anonymous client cannot make us parse megabytes.
+  const auto member_id = member_id_of(bearer_token);
+  if (!member_id) return unauthorized();
+  const auto context = registry_.authenticate(*member_id, crypto::hash_secret(bearer_token));
+  if (!context) return unauthorized();
+
+  const auto now_steady = time::steady_ms_now();
+  const std::string source = validate::ip_address(source_ip).value_or(std::string(source_ip));
+  if (context->member.egress_ip && source != *context->member.egress_ip) {
+    if (refusal_event_due(context->member.id, now_steady)) {
+      events_.queue({0, 0, events::kind::kHeartbeatRefused, context->pool.name, context->member.hostname,
+                     "agent:" + context->member.hostname,
+                     "heartbeat from " + source + " refused: member only allowed from " + *context->member.egress_ip});
+    }
+    return Error{Errc::forbidden, "egress_ip_mismatch",
+                 "heartbeat from " + source + " refused: not the member's allowed egress address", {}};
+  }
+
+  auto object = json::parse_object(body);
+  if (!object) return object.error();
+  auto heartbeat = protocol::parse_heartbeat(*object);
+  if (!heartbeat) return heartbeat.error();
+
+  Observation observation;
+  observation.member_id = context->member.id;
+  observation.seq = heartbeat->seq;
+  observation.agent_version = heartbeat->agent_version;
+  observation.haproxy = heartbeat->haproxy.state;
+  observation.haproxy_version = heartbeat->haproxy.version;
+  observation.source_ip = source;
+  observation.host = summarise(*heartbeat);
+  observation.steady_ms = now_steady;
+  observation.wall_ms = time::unix_ms_now();
+  const Transition transition = liveness_.record(observation);
+  if (transition.report_due) liveness_.attach_report(context->member.id, json::to_string(protocol::to_json(*heartbeat)));
+  queue_transition_events(*context, transition, *heartbeat);
+
+  protocol::HeartbeatResponse response;
+  response.interval_ms = settings_.interval_ms;
+  return response;
+}
+
+void HeartbeatService::queue_transition_events(const fleet::MemberContext& context, const Transition& transition,
+                                               const protocol::Heartbeat& heartbeat) {
+  const std::string actor = "agent:" + context.member.hostname;
+  if (transition.first_heartbeat) {
+    events_.queue({0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
+                   "first heartbeat (agent " + heartbeat.agent_version + ", HAProxy " +
+                       std::string(protocol::to_string(heartbeat.haproxy.state)) + ")"});
+  } else if (transition.came_back) {
+    events_.queue({0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
+                   "heartbeats resumed after " + std::to_string(transition.silent_for_ms / 1000) + " s of silence"});
+  }
+  if (transition.haproxy_changed) {
+    events_.queue({0, 0, events::kind::kHaproxyState, context.pool.name, context.member.hostname, actor,
+                   "HAProxy " + std::string(protocol::to_string(transition.previous_haproxy)) + " -> " +
+                       std::string(protocol::to_string(heartbeat.haproxy.state))});
+  }
+}
+
+}  // namespace balctl::liveness

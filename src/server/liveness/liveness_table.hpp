@@ -1,0 +1,101 @@
+// The in-memory record of when each member was last heard from and what it last said. A heartbeat
+// updates it under one short lock and never waits for the disk: dirty entries are collected by the
+// persister and written in batches (group commit).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/protocol.hpp"
+#include "server/store/records.hpp"
+
+namespace balctl::liveness {
+
+enum class MemberStatus { never_seen, online, offline };
+std::string_view to_string(MemberStatus status);
+
+// The few host figures shown in lists; the full report goes to the store.
+struct HostSummary {
+  std::optional<double> uptime_s;
+  std::optional<double> load1;
+  std::optional<double> cpu_pct;
+  std::optional<double> memory_used_pct;
+};
+
+struct Observation {
+  std::int64_t member_id = 0;
+  std::int64_t seq = 0;
+  std::string agent_version;
+  protocol::HaproxyState haproxy = protocol::HaproxyState::unknown;
+  std::string haproxy_version;
+  std::string source_ip;
+  HostSummary host;
+  std::int64_t steady_ms = 0;
+  std::int64_t wall_ms = 0;
+};
+
+struct Entry {
+  std::int64_t last_seen_steady_ms = 0;
+  std::int64_t last_seen_wall_ms = 0;  // 0: never seen
+  std::int64_t seq = 0;
+  std::string agent_version;
+  protocol::HaproxyState haproxy = protocol::HaproxyState::unknown;
+  std::string haproxy_version;
+  std::string source_ip;
+  HostSummary host;
+  bool online = false;  // the state the last liveness event announced
+  bool dirty = false;
+  std::int64_t report_saved_steady_ms = 0;
+  std::optional<std::string> pending_report;
+};
+
+// What a heartbeat changed; drives events now and failover decisions later.
+struct Transition {
+  bool first_heartbeat = false;
+  bool came_back = false;
+  std::int64_t silent_for_ms = 0;
+  bool haproxy_changed = false;
+  protocol::HaproxyState previous_haproxy = protocol::HaproxyState::unknown;
+  bool report_due = false;  // the caller should attach the full report for persisting
+};
+
+struct WentOffline {
+  std::int64_t member_id = 0;
+  std::int64_t silent_for_ms = 0;
+};
+
+MemberStatus status_of(const Entry& entry, std::int64_t now_steady_ms, std::int64_t delay_ms);
+
+class LivenessTable {
+ public:
+  // Full reports are persisted at most every `report_interval_ms` per member, and at once on a change of
+  // HAProxy state.
+  explicit LivenessTable(std::int64_t report_interval_ms = 10'000) : report_interval_ms_(report_interval_ms) {}
+
+  Transition record(const Observation& observation);
+  void attach_report(std::int64_t member_id, std::string report_json);
+  std::optional<Entry> get(std::int64_t member_id) const;
+
+  // Marks members silent for longer than their delay as offline; returns the ones that just went.
+  std::vector<WentOffline> sweep(std::int64_t now_steady_ms,
+                                 const std::function<std::optional<std::int64_t>(std::int64_t)>& delay_ms_of);
+
+  std::vector<store::MemberStateRecord> take_dirty();
+  // Puts records back after a failed write so the next batch retries them.
+  void mark_dirty(const std::vector<store::MemberStateRecord>& records);
+  void restore(const store::MemberStateRecord& record, std::int64_t now_steady_ms, std::int64_t now_wall_ms);
+  void remove(std::int64_t member_id);
+  std::size_t size() const;
+
+ private:
+  const std::int64_t report_interval_ms_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::int64_t, Entry> entries_;
+};
+
+}  // namespace balctl::liveness

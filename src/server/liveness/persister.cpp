@@ -1,0 +1,76 @@
+#include "server/liveness/persister.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/time.hpp"
+
+namespace balctl::liveness {
+
+Persister::Persister(store::Store& store, LivenessTable& liveness, fleet::Registry& registry, events::EventLog& events,
+                     std::chrono::milliseconds interval, std::int64_t started_steady_ms)
+    : store_(store),
+      liveness_(liveness),
+      registry_(registry),
+      events_(events),
+      interval_(interval),
+      started_steady_ms_(started_steady_ms) {}
+
+Persister::~Persister() { stop(); }
+
+void Persister::start() { thread_ = std::thread([this] { loop(); }); }
+
+void Persister::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (auto status = run_once(time::steady_ms_now()); !status) {
+    spdlog::error("liveness_flush_failed at=shutdown error=\"{}\"", status.error().message);
+  }
+}
+
+void Persister::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    if (auto status = run_once(time::steady_ms_now()); !status) {
+      spdlog::error("liveness_flush_failed error=\"{}\"", status.error().message);
+    }
+    lock.lock();
+  }
+}
+
+Status Persister::run_once(std::int64_t now_steady_ms) {
+  // After a restart every member gets one full delay to report again before it can be called offline.
+  const auto since_start = now_steady_ms - started_steady_ms_;
+  const auto went = liveness_.sweep(now_steady_ms, [&](std::int64_t member_id) -> std::optional<std::int64_t> {
+    const auto context = registry_.find(member_id);
+    if (!context) return std::nullopt;
+    const std::int64_t delay_ms = context->pool.delay_s * 1000;
+    if (since_start < delay_ms) return std::nullopt;
+    return delay_ms;
+  });
+  for (const auto& offline : went) {
+    const auto context = registry_.find(offline.member_id);
+    if (!context) continue;
+    events_.queue({0, 0, events::kind::kMemberOffline, context->pool.name, context->member.hostname, "system",
+                   "no heartbeat for " + std::to_string(offline.silent_for_ms / 1000) + " s (pool delay " +
+                       std::to_string(context->pool.delay_s) + " s)"});
+  }
+  auto states = liveness_.take_dirty();
+  auto queued = events_.take_queued();
+  if (states.empty() && queued.empty()) return {};
+  auto status = store_.save_batch(states, queued);
+  if (!status) {
+    liveness_.mark_dirty(states);
+    events_.requeue(std::move(queued));
+  }
+  return status;
+}
+
+}  // namespace balctl::liveness

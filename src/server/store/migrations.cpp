@@ -1,0 +1,110 @@
+#include "server/store/migrations.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <string>
+
+namespace balctl::store {
+namespace {
+
+// Append-only: never edit a shipped migration, add a new one.
+constexpr std::array<const char*, 1> kMigrations = {
+    // 1: pools, members, enrollment keys, admin tokens, events, last known member state.
+    R"sql(
+CREATE TABLE pools (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  hostname TEXT NOT NULL,
+  preset TEXT NOT NULL CHECK (preset IN ('haproxy', 'generic')),
+  delay_s INTEGER NOT NULL CHECK (delay_s BETWEEN 3 AND 120),
+  haproxy_grace_s INTEGER NOT NULL DEFAULT 1,
+  failback TEXT NOT NULL DEFAULT 'none',
+  ttl_s INTEGER NOT NULL DEFAULT 30,
+  active_member_id INTEGER,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE members (
+  id INTEGER PRIMARY KEY,
+  pool_id INTEGER NOT NULL REFERENCES pools(id) ON DELETE CASCADE,
+  hostname TEXT NOT NULL,
+  ipv4 TEXT NOT NULL,
+  egress_ip TEXT,
+  role TEXT NOT NULL DEFAULT 'standby' CHECK (role IN ('active', 'standby', 'maintenance')),
+  priority INTEGER NOT NULL DEFAULT 100,
+  secret_hash TEXT,
+  created_ms INTEGER NOT NULL,
+  enrolled_ms INTEGER,
+  UNIQUE (pool_id, hostname)
+);
+CREATE TABLE enrollment_keys (
+  id TEXT PRIMARY KEY,
+  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+  key_hash TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_ms INTEGER
+);
+CREATE INDEX enrollment_keys_member ON enrollment_keys(member_id);
+CREATE TABLE admin_tokens (
+  name TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  pool TEXT NOT NULL DEFAULT '',
+  member TEXT NOT NULL DEFAULT '',
+  actor TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX events_pool ON events(pool, id);
+CREATE TABLE member_state (
+  member_id INTEGER PRIMARY KEY REFERENCES members(id) ON DELETE CASCADE,
+  last_seen_ms INTEGER NOT NULL,
+  seq INTEGER NOT NULL DEFAULT 0,
+  agent_version TEXT NOT NULL DEFAULT '',
+  haproxy_state TEXT NOT NULL DEFAULT 'unknown',
+  source_ip TEXT NOT NULL DEFAULT '',
+  online INTEGER NOT NULL DEFAULT 0,
+  report_json TEXT,
+  report_ms INTEGER NOT NULL DEFAULT 0
+);
+)sql",
+};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<int> schema_version(Database& db) {
+  auto statement = db.prepare("PRAGMA user_version");
+  if (!statement) return statement.error();
+  auto row = statement->step();
+  if (!row) return row.error();
+  return static_cast<int>(statement->column_int(0));
+}
+
+Result<int> migrate(Database& db) {
+  auto current = schema_version(db);
+  if (!current) return current.error();
+  if (*current > latest_schema_version()) {
+    return Error{Errc::internal, "schema_too_new",
+                 "the database schema is version " + std::to_string(*current) + " but this balctl only knows up to " +
+                     std::to_string(latest_schema_version()) + "; run a newer balctl or restore a backup",
+                 {}};
+  }
+  for (int version = *current + 1; version <= latest_schema_version(); ++version) {
+    Transaction transaction(db);
+    if (!transaction.begun()) return transaction.begun().error();
+    if (auto status = db.exec(kMigrations[static_cast<std::size_t>(version - 1)]); !status) return status.error();
+    if (auto status = db.exec("PRAGMA user_version = " + std::to_string(version)); !status) return status.error();
+    if (auto status = transaction.commit(); !status) return status.error();
+    spdlog::info("schema_migrated version={}", version);
+  }
+  return latest_schema_version();
+}
+
+}  // namespace balctl::store
