@@ -162,10 +162,15 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     do_read();
   }
 
-  // After an error response mid-request, read and discard what the client is still sending for a short
-  // while, so it sees our response instead of a connection reset.
+  // After an error response mid-request: half-close our side so the client sees the end of the response
+  // at once, then read and discard what it is still sending for a short while, so it gets our response
+  // instead of a connection reset.
   void do_drain() {
-    if (!drain_) drain_ = std::make_unique<std::array<char, kDrainChunk>>();
+    if (!drain_) {
+      drain_ = std::make_unique<std::array<char, kDrainChunk>>();
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
     lowest().expires_after(kCloseGrace);
     stream_.async_read_some(asio::buffer(*drain_),
                             beast::bind_front_handler(&Session::on_drain, this->shared_from_this()));
@@ -173,7 +178,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   void on_drain(beast::error_code ec, std::size_t bytes) {
     drained_ += bytes;
-    if (ec || drained_ > kMaxDrainBytes) return do_close();
+    if (ec || drained_ > kMaxDrainBytes) return lowest().close();
     do_drain();
   }
 

@@ -1,0 +1,145 @@
+"""What survives a restart: graceful stop, kill -9, schema versions, file permissions."""
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from harness import BALCTL, Server, wait_until  # noqa: E402
+
+
+class PersistenceTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Server(extra_args=["--flush-interval-ms", "500"]).start()
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def populate(self):
+        self.server.create_pool("web", "lb.example.com", delay=5)
+        self.server.create_pool("api", "api.example.com", delay=20, preset="generic")
+        secret_a = self.server.enrolled_member("web", "lb-a", "192.0.2.1")
+        secret_b = self.server.enrolled_member("web", "lb-b", "192.0.2.2")
+        pending_key = self.server.add_member("api", "api-1", "192.0.2.3")["enrollment_key"]
+        token = self.server.request("POST", "/api/v1/tokens", {"name": "ops"}).json["token"]
+        self.assertEqual(self.server.heartbeat(secret_a, seq=41).status, 200)
+        self.assertEqual(self.server.heartbeat(secret_b, seq=42, haproxy="stopped").status, 200)
+        return secret_a, secret_b, pending_key, token
+
+    def stored_view(self):
+        pools = self.server.request("GET", "/api/v1/pools").json["pools"]
+        view = {}
+        for pool in pools:
+            members = {m["hostname"]: (m["role"], m["ipv4"], m["enrolled"], m.get("seq"), m["haproxy"]["state"],
+                                       m.get("last_heartbeat_at"))
+                       for m in pool["members"]}
+            view[pool["name"]] = (pool["hostname"], pool["delay_s"], pool["preset"], pool["active_member"], members)
+        return view
+
+    def test_graceful_restart_keeps_everything(self):
+        secret_a, secret_b, pending_key, token = self.populate()
+        before = self.stored_view()
+        events_before = self.server.events(limit=1000)
+        code = self.server.stop(signal.SIGTERM)
+        self.assertEqual(code, 0, self.server.log_text()[-2000:])
+        self.server.start()
+        self.assertEqual(self.stored_view(), before)
+        events_after = self.server.events(limit=1000)
+        self.assertEqual(events_after[:len(events_before)], events_before)
+        # Credentials, keys and tokens still work.
+        self.assertEqual(self.server.heartbeat(secret_a, seq=43).status, 200)
+        self.assertEqual(self.server.request("GET", "/api/v1/pools", token=token).status, 200)
+        self.assertEqual(self.server.enrol(pending_key, "api-1").status, 200)
+        self.assertIn("stopped", self.server.log_text())
+
+    def test_kill9_loses_at_most_the_last_liveness_batch(self):
+        secret_a, _, _, _ = self.populate()
+        time.sleep(1.2)  # more than two flush intervals: the heartbeats above are in the store
+        before = self.stored_view()
+        self.server.kill9()
+        self.server.start()
+        self.assertEqual(self.stored_view(), before)
+        self.assertEqual(self.server.member("web", "lb-a")["seq"], 41)
+        self.assertEqual(self.server.heartbeat(secret_a, seq=44).status, 200)
+
+    def test_no_offline_storm_right_after_a_restart(self):
+        secret_a, _, _, _ = self.populate()
+        time.sleep(1.2)
+        self.server.stop()
+        self.server.start()
+        # Members get one pool delay (5 s) to report again before anyone is called offline.
+        time.sleep(2.5)
+        offline = [e for e in self.server.events(limit=1000) if e["kind"] == "member_offline"]
+        self.assertEqual(offline, [])
+        self.assertEqual(self.server.heartbeat(secret_a, seq=45).status, 200)
+
+    def test_shutdown_with_idle_keep_alive_connections_is_prompt(self):
+        self.populate()
+        idle = [self.server.raw_socket() for _ in range(5)]
+        started = time.monotonic()
+        code = self.server.stop(signal.SIGTERM)
+        elapsed = time.monotonic() - started
+        for sock in idle:
+            sock.close()
+        self.assertEqual(code, 0)
+        self.assertLess(elapsed, 5)
+
+    def test_newer_schema_is_refused_with_a_clear_message(self):
+        self.server.stop()
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "balctl.db"))
+        db.execute("PRAGMA user_version = 99")
+        db.commit()
+        db.close()
+        result = subprocess.run([BALCTL, "serve", "--data-dir", self.server.data_dir, "--listen",
+                                 f"127.0.0.1:{self.server.port}"], capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("schema is version 99", result.stderr)
+        self.assertIn("newer balctl", result.stderr)
+
+    def test_secrets_are_private_files(self):
+        for name in ("admin.token", "tls.key", "signing.key", "balctl.db"):
+            mode = stat.S_IMODE(os.stat(os.path.join(self.server.data_dir, name)).st_mode)
+            self.assertEqual(mode, 0o600, name)
+        self.assertEqual(stat.S_IMODE(os.stat(self.server.data_dir).st_mode), 0o700)
+        # The admin token is stored only as a hash.
+        token = self.server.admin_token
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "balctl.db"))
+        stored = [row[0] for row in db.execute("SELECT token_hash FROM admin_tokens")]
+        db.close()
+        self.assertNotIn(token, stored)
+        self.assertNotIn(token, self.server.log_text())
+
+    def test_admin_token_file_is_created_once(self):
+        token = self.server.admin_token
+        self.server.restart()
+        self.assertEqual(self.server.admin_token, token)
+
+    def test_member_secrets_never_reach_the_log_or_store(self):
+        self.server.create_pool("web", "lb.example.com")
+        secret = self.server.enrolled_member("web", "lb1", "192.0.2.1")
+        self.server.heartbeat(secret)
+        self.server.stop()
+        self.assertNotIn(secret, self.server.log_text())
+        with open(os.path.join(self.server.data_dir, "balctl.db"), "rb") as f:
+            self.assertNotIn(secret.encode(), f.read())
+        self.server.start()
+
+    def test_port_in_use_is_a_clear_start_failure(self):
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = subprocess.run([BALCTL, "serve", "--data-dir", self.server.data_dir + "-2", "--listen",
+                                 f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=20)
+        blocker.close()
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("cannot listen", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
