@@ -14,6 +14,11 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* u
   return size * count;
 }
 
+int check_abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::atomic<bool>*>(user);
+  return abort->load() ? 1 : 0;
+}
+
 bool is_tls_failure(CURLcode code) {
   return code == CURLE_SSL_CONNECT_ERROR || code == CURLE_PEER_FAILED_VERIFICATION ||
          code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
@@ -61,7 +66,13 @@ Result<HttpReply> HttpClient::request(std::string_view method, const std::string
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (!o.bind_address.empty()) curl_easy_setopt(curl, CURLOPT_INTERFACE, ("host!" + o.bind_address).c_str());
+  const std::string interface = "host!" + o.bind_address;
+  if (!o.bind_address.empty()) curl_easy_setopt(curl, CURLOPT_INTERFACE, interface.c_str());
+  if (o.abort != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_abort);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(o.abort));
+  }
 
   const std::string method_text(method);
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_text.c_str());
@@ -82,6 +93,7 @@ Result<HttpReply> HttpClient::request(std::string_view method, const std::string
   curl_slist_free_all(headers);
   if (code != CURLE_OK) {
     const std::string reason = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
+    if (code == CURLE_ABORTED_BY_CALLBACK) return Error{Errc::unavailable, "aborted", "request aborted", {}};
     if (is_tls_failure(code)) return Error{Errc::unavailable, "tls_error", reason, {}};
     return Error{Errc::unavailable, "unreachable", reason, {}};
   }

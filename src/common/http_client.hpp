@@ -2,6 +2,7 @@
 // keep-alive connection; it is not thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -18,6 +19,8 @@ struct HttpClientOptions {
   std::string bind_address;   // source address for outbound connections
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30'000};
+  // When set, a transfer in progress is aborted soon after this becomes true (clean shutdown).
+  const std::atomic<bool>* abort = nullptr;
 };
 
 struct HttpReply {

@@ -1,6 +1,8 @@
 // Agent-facing routes: enrolment (key in the body) and heartbeat (member secret as bearer token).
 #pragma once
 
+#include <string>
+
 #include "server/fleet/enrolment.hpp"
 #include "server/http/router.hpp"
 #include "server/liveness/heartbeat_service.hpp"
@@ -10,6 +12,9 @@ namespace balctl::api {
 struct AgentApi {
   fleet::EnrolmentService& enrolment;
   liveness::HeartbeatService& heartbeats;
+  // PEM of the self-signed certificate, served at /api/v1/agent/ca.pem so an agent that enrolled with a
+  // pinned key can verify the server normally afterwards; empty when the server has a CA-issued one.
+  std::string self_signed_certificate;
 };
 
 void add_agent_routes(http::Router& router, const AgentApi& api);

@@ -16,6 +16,16 @@ void add_agent_routes(http::Router& router, const AgentApi& api) {
     return reply(200, protocol::to_json(unwrap(api.enrolment.enrol(enrol, request.remote_address))));
   });
 
+  router.add(Method::get, "/api/v1/agent/ca.pem", [api](const Request&, const PathParams&) {
+    if (api.self_signed_certificate.empty()) {
+      throw http::ApiError(404, "not_found", "this server uses a CA-issued certificate; trust that CA instead");
+    }
+    http::Response response;
+    response.content_type = "application/x-pem-file";
+    response.body = api.self_signed_certificate;
+    return response;
+  });
+
   router.add(Method::post, "/api/v1/agent/heartbeat", [api](const Request& request, const PathParams&) {
     return reply(200, protocol::to_json(
                           unwrap(api.heartbeats.handle(request.bearer_token(), request.remote_address, request.body))));

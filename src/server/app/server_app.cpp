@@ -70,7 +70,8 @@ std::string host_of_url(const std::string& url) {
 
 struct TlsSetup {
   std::shared_ptr<asio::ssl::context> context;
-  std::string pin;  // set when the certificate is our self-signed one
+  std::string pin;          // set when the certificate is our self-signed one
+  std::string certificate;  // its PEM, for /api/v1/agent/ca.pem
 };
 
 Result<TlsSetup> setup_tls(const ServeOptions& options, const ListenAddress& listen, const std::string& public_url) {
@@ -91,6 +92,9 @@ Result<TlsSetup> setup_tls(const ServeOptions& options, const ListenAddress& lis
     auto pin = http::public_key_pin(cert);
     if (!pin) return pin.error();
     setup.pin = *pin;
+    auto pem = files::read(cert);
+    if (!pem) return pem.error();
+    setup.certificate = *pem;
   }
   return setup;
 }
@@ -157,7 +161,7 @@ int run_server(const ServeOptions& options) {
   c.heartbeats = std::make_unique<liveness::HeartbeatService>(c.registry, *c.liveness, c.events,
                                                               liveness::HeartbeatSettings{options.heartbeat_interval_ms});
   api::add_system_routes(c.router);
-  api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats});
+  api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate});
   const api::AdminApi admin{c.tokens, *c.fleet, c.events};
   api::add_pool_routes(c.router, admin);
   api::add_member_routes(c.router, admin);
