@@ -1,4 +1,7 @@
+#include "common/files.hpp"
 #include "common/protocol.hpp"
+#include "common/version.hpp"
+#include "server/api/agent_assets.hpp"
 #include "server/api/agent_api.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/http/api_error.hpp"
@@ -23,6 +26,36 @@ void add_agent_routes(http::Router& router, const AgentApi& api) {
     http::Response response;
     response.content_type = "application/x-pem-file";
     response.body = api.self_signed_certificate;
+    return response;
+  });
+
+  router.add(Method::get, "/api/v1/agent/install.sh", [](const Request&, const PathParams&) {
+    http::Response response;
+    response.content_type = "text/x-shellscript; charset=utf-8";
+    response.body = std::string(install_script());
+    return response;
+  });
+
+  router.add(Method::get, "/api/v1/agent/balctl-heartbeat.service", [](const Request&, const PathParams&) {
+    http::Response response;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = std::string(heartbeat_unit());
+    return response;
+  });
+
+  router.add(Method::get, "/api/v1/agent/download", [api](const Request&, const PathParams&) {
+    constexpr std::size_t kMaxAgentBytes = 64 << 20;
+    auto binary = files::read(api.agent_binary, kMaxAgentBytes);
+    if (!binary) {
+      throw http::ApiError(404, "agent_not_available",
+                           "no agent binary at " + api.agent_binary.string() +
+                               " on this control plane; build balctl-agent or start with --agent-binary");
+    }
+    http::Response response;
+    response.content_type = "application/octet-stream";
+    response.headers.emplace_back("Content-Disposition", "attachment; filename=balctl-agent");
+    response.headers.emplace_back("X-Balctl-Version", kVersion);
+    response.body = std::move(*binary);
     return response;
   });
 

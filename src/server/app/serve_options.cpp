@@ -19,6 +19,8 @@ void add_serve_options(CLI::App& command, ServeOptions& o) {
   command.add_flag("--insecure-http", o.insecure_http, "Serve plain HTTP (local testing only)");
   command.add_option("--public-url", o.public_url,
                      "URL agents use to reach this server, printed in install commands (default: from --listen)");
+  command.add_option("--agent-binary", o.agent_binary,
+                     "balctl-agent file served to installing members (default: next to this executable)");
   command.add_option("--database", o.database, "postgresql://... to use PostgreSQL (default: SQLite in the data dir)");
   command.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "off"}))

@@ -22,6 +22,7 @@ struct ServeOptions {
   std::filesystem::path tls_key;
   bool insecure_http = false;
   std::string public_url;  // default derived from --listen
+  std::filesystem::path agent_binary;  // default: balctl-agent next to this executable
   std::string database;    // empty: embedded SQLite in the data dir
   std::string log_level = "info";
   int threads = 0;  // 0: one per core

@@ -19,6 +19,7 @@
 #include "common/version.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
+#include "server/api/agent_assets.hpp"
 #include "server/auth/admin_tokens.hpp"
 #include "server/auth/signing_key.hpp"
 #include "server/events/event_log.hpp"
@@ -161,7 +162,9 @@ int run_server(const ServeOptions& options) {
   c.heartbeats = std::make_unique<liveness::HeartbeatService>(c.registry, *c.liveness, c.events,
                                                               liveness::HeartbeatSettings{options.heartbeat_interval_ms});
   api::add_system_routes(c.router);
-  api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate});
+  api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate,
+                                                   options.agent_binary.empty() ? api::default_agent_binary()
+                                                                                : options.agent_binary});
   const api::AdminApi admin{c.tokens, *c.fleet, c.events};
   api::add_pool_routes(c.router, admin);
   api::add_member_routes(c.router, admin);
