@@ -1,1 +1,21 @@
+# Debian packages: `balctl` (control plane + CLI) and `balctl-agent` (agent + systemd unit).
+# Build them with: cmake --build build --target package   (or: cd build && cpack -G DEB)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/balctl-heartbeat.service
+        DESTINATION lib/systemd/system COMPONENT agent)
 
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME balctl)
+set(CPACK_PACKAGE_VENDOR "balctl")
+set(CPACK_PACKAGE_CONTACT "balctl maintainers <maintainers@balctl.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "DNS failover and fleet control for HAProxy load balancers")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL server agent)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_SERVER_PACKAGE_NAME balctl)
+set(CPACK_DEBIAN_AGENT_PACKAGE_NAME balctl-agent)
+set(CPACK_COMPONENT_SERVER_DESCRIPTION "balctl control plane and admin CLI")
+set(CPACK_COMPONENT_AGENT_DESCRIPTION "balctl agent for load-balancer members (balctl-heartbeat.service)")
+include(CPack)

@@ -1,0 +1,148 @@
+#include "agent/heartbeat_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/client/reachability.hpp"
+#include "common/version.hpp"
+
+namespace balctl::agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::int64_t kMinIntervalMs = 100;
+constexpr std::int64_t kMaxIntervalMs = 60'000;
+
+ClientSettings client_settings(const AgentConfig& config, const LoopTiming& timing, const std::atomic<bool>* abort) {
+  return ClientSettings{config.api_base, config.ca_cert, {}, false, config.bind_address, timing.request_timeout, abort};
+}
+
+// Logs the first failure, every failure whose kind differs from the last, and then every 10th, so a
+// long outage leaves a readable trail instead of one line per second.
+bool worth_logging(int failures, bool new_kind) { return failures == 1 || new_kind || failures % 10 == 0; }
+
+}  // namespace
+
+HeartbeatLoop::HeartbeatLoop(AgentConfig config, ReportSource& source, LoopTiming timing)
+    : source_(source),
+      timing_(timing),
+      config_(std::move(config)),
+      client_(std::make_unique<ControlPlaneClient>(client_settings(config_, timing_, &abort_))),
+      backoff_(timing.default_interval, timing.max_backoff),
+      interval_(timing.default_interval),
+      random_(std::random_device{}()) {}
+
+HeartbeatLoop::~HeartbeatLoop() = default;
+
+void HeartbeatLoop::stop() {
+  abort_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+}
+
+void HeartbeatLoop::nudge() {
+  {
+    std::lock_guard lock(mutex_);
+    nudged_ = true;
+  }
+  wake_.notify_all();
+}
+
+void HeartbeatLoop::reload(AgentConfig config) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_config_ = std::move(config);
+  }
+  wake_.notify_all();
+}
+
+void HeartbeatLoop::apply_pending_config() {
+  std::optional<AgentConfig> config;
+  {
+    std::lock_guard lock(mutex_);
+    config.swap(pending_config_);
+  }
+  if (!config) return;
+  config_ = std::move(*config);
+  client_ = std::make_unique<ControlPlaneClient>(client_settings(config_, timing_, &abort_));
+  spdlog::info("config_reloaded api_base={} member_id={}", config_.api_base, config_.member_id);
+}
+
+HeartbeatLoop::Wake HeartbeatLoop::wait_until(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_until(lock, deadline, [this] { return stopping_ || nudged_ || pending_config_.has_value(); });
+  if (stopping_) return Wake::stop;
+  if (nudged_ || pending_config_) {
+    nudged_ = false;
+    return Wake::now;
+  }
+  return Wake::timeout;
+}
+
+Status HeartbeatLoop::send() {
+  apply_pending_config();
+  protocol::Heartbeat heartbeat = source_.current();
+  heartbeat.agent_version = kVersion;
+  heartbeat.seq = ++seq_;
+  auto reply = client_->heartbeat(heartbeat, config_.member_secret);
+  if (!reply) return reply.error();
+  interval_ = std::chrono::milliseconds(std::clamp(reply->interval_ms, kMinIntervalMs, kMaxIntervalMs));
+  backoff_.set_base(interval_);
+  if (backoff_.failures() > 0) {
+    spdlog::info("heartbeat_recovered after_failures={} interval_ms={}", backoff_.failures(), interval_.count());
+  }
+  backoff_.reset();
+  last_error_code_.clear();
+  spdlog::debug("heartbeat_sent seq={} haproxy={}", heartbeat.seq, protocol::to_string(heartbeat.haproxy.state));
+  return {};
+}
+
+Status HeartbeatLoop::send_once() { return send(); }
+
+void HeartbeatLoop::after_failure(const Error& error, Clock::time_point now, Clock::time_point& next, bool& probe) {
+  const bool new_kind = error.code != last_error_code_;
+  last_error_code_ = error.code;
+  const auto delay = backoff_.next(std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+  next = now + delay;
+  // Only a server that did not accept the connection can be detected coming back by a TCP probe; one that
+  // answers with an error would pass the probe while still failing.
+  probe = error.code == "unreachable";
+  if (!worth_logging(backoff_.failures(), new_kind)) return;
+  if (error.kind == Errc::unauthorized) {
+    spdlog::error("heartbeat_refused reason=\"the control plane does not accept this member's secret\" "
+                  "hint=\"re-enrol: balctl member rekey POOL HOST, then balctl-agent --enrol --force\" "
+                  "failures={} retry_in_ms={}",
+                  backoff_.failures(), delay.count());
+  } else {
+    spdlog::warn("heartbeat_failed code={} error=\"{}\" failures={} retry_in_ms={}", error.code, error.message,
+                 backoff_.failures(), delay.count());
+  }
+}
+
+void HeartbeatLoop::run() {
+  while (true) {
+    const auto started = Clock::now();
+    Clock::time_point next = started + interval_;
+    bool probe = false;
+    if (auto status = send(); !status) {
+      if (status.error().code == "aborted") return;
+      after_failure(status.error(), Clock::now(), next, probe);
+    }
+    while (true) {
+      const auto now = Clock::now();
+      if (now >= next) break;
+      const auto wake_at = probe ? std::min(next, now + interval_) : next;
+      const Wake wake = wait_until(wake_at);
+      if (wake == Wake::stop) return;
+      if (wake == Wake::now) break;
+      if (probe && Clock::now() < next && tcp_reachable(config_.api_base, config_.bind_address, timing_.probe_timeout)) {
+        spdlog::info("control_plane_port_open_again retrying_now=true");
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace balctl::agent

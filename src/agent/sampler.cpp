@@ -1,0 +1,133 @@
+#include "agent/sampler.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+
+#include "agent/collectors/haproxy_collector.hpp"
+#include "agent/collectors/haproxy_state.hpp"
+#include "agent/collectors/host_collector.hpp"
+
+namespace balctl::agent {
+namespace {
+
+// Each stats socket query gets this long; two of them stay well inside a 1 s interval.
+constexpr std::chrono::milliseconds kSocketTimeout{400};
+
+}  // namespace
+
+struct Sampler::Collectors {
+  explicit Collectors(const SamplerSettings& s)
+      : probe(collectors::StateProbeSettings{s.haproxy_unit, s.haproxy_pidfile, "/proc", s.use_systemd}) {}
+  collectors::HostCollector host;       // collect thread (and collect_now before start)
+  collectors::HaproxyStateProbe probe;  // probe thread (and collect_now before start)
+};
+
+Sampler::Sampler(SamplerSettings settings)
+    : settings_(std::move(settings)),
+      collectors_(std::make_unique<Collectors>(settings_)),
+      stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+Sampler::~Sampler() {
+  stop();
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+}
+
+void Sampler::start(std::function<void()> on_haproxy_change) {
+  on_change_ = std::move(on_haproxy_change);
+  collect_thread_ = std::thread([this] { collect_loop(); });
+  probe_thread_ = std::thread([this] { probe_loop(); });
+}
+
+void Sampler::stop() {
+  {
+    std::lock_guard lock(wait_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  const std::uint64_t one = 1;
+  if (stop_fd_ >= 0) (void)::write(stop_fd_, &one, sizeof one);
+  if (collect_thread_.joinable()) collect_thread_.join();
+  if (probe_thread_.joinable()) probe_thread_.join();
+}
+
+protocol::Heartbeat Sampler::current() {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+void Sampler::collect_now() {
+  apply_probe(collectors_->probe.probe(), collectors_->probe.detail());
+  collect_host_and_stats();
+}
+
+bool Sampler::apply_probe(protocol::HaproxyState state, const std::string& detail) {
+  std::lock_guard lock(snapshot_mutex_);
+  if (snapshot_.haproxy.state == state) return false;
+  spdlog::info("haproxy_state_changed from={} to={} detail=\"{}\"", protocol::to_string(snapshot_.haproxy.state),
+               protocol::to_string(state), detail);
+  snapshot_.haproxy.state = state;
+  snapshot_.haproxy.detail = detail;
+  if (state != protocol::HaproxyState::running) {
+    snapshot_.haproxy.rows.clear();
+    snapshot_.haproxy.uptime_s.reset();
+  }
+  return true;
+}
+
+void Sampler::collect_host_and_stats() {
+  protocol::HaproxyState probed_state;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    probed_state = snapshot_.haproxy.state;
+  }
+  protocol::Heartbeat fresh;
+  collectors_->host.collect(fresh);
+  // Only ask the socket when HAProxy may be up: a stopped HAProxy has nothing to say, and asking would
+  // only wait for the timeout.
+  const bool ask_socket =
+      probed_state == protocol::HaproxyState::running || probed_state == protocol::HaproxyState::unknown;
+  auto stats = ask_socket ? collectors::read_haproxy_stats(settings_.haproxy_socket, kSocketTimeout)
+                          : collectors::HaproxyStats{};
+  std::lock_guard lock(snapshot_mutex_);
+  // The probe thread may have seen a change while we were reading; its state wins.
+  fresh.haproxy.state = snapshot_.haproxy.state;
+  fresh.haproxy.detail = stats.detail.empty() ? snapshot_.haproxy.detail : stats.detail;
+  if (fresh.haproxy.state == protocol::HaproxyState::running) {
+    fresh.haproxy.version = std::move(stats.version);
+    fresh.haproxy.uptime_s = stats.uptime_s;
+    fresh.haproxy.rows = std::move(stats.rows);
+  }
+  snapshot_ = std::move(fresh);
+}
+
+void Sampler::collect_loop() {
+  std::unique_lock lock(wait_mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, settings_.collect_interval, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    collect_host_and_stats();
+    lock.lock();
+  }
+}
+
+void Sampler::probe_loop() {
+  while (true) {
+    // Sleep one probe interval, but wake at once when the watched HAProxy process exits or we stop.
+    std::array<pollfd, 2> waits{{{stop_fd_, POLLIN, 0}, {collectors_->probe.exit_watch_fd(), POLLIN, 0}}};
+    const nfds_t count = waits[1].fd >= 0 ? 2 : 1;
+    ::poll(waits.data(), count, static_cast<int>(settings_.probe_interval.count()));
+    {
+      std::lock_guard lock(wait_mutex_);
+      if (stopping_) return;
+    }
+    const auto state = collectors_->probe.probe();
+    if (apply_probe(state, collectors_->probe.detail()) && on_change_) on_change_();
+  }
+}
+
+}  // namespace balctl::agent
