@@ -6,7 +6,11 @@ namespace {
 Error sqlite_error(sqlite3* db, std::string_view context) {
   const int code = sqlite3_extended_errcode(db);
   std::string message = std::string(context) + ": " + sqlite3_errmsg(db);
-  if ((code & 0xff) == SQLITE_CONSTRAINT) return Error{Errc::conflict, "conflict", std::move(message), {}};
+  // Only uniqueness violations are conflicts a caller can explain ("already exists"); any other
+  // constraint failing means a bug upstream of the store.
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error{Errc::conflict, "conflict", std::move(message), {}};
+  }
   if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
     return Error{Errc::unavailable, "store_busy", std::move(message), {}};
   }

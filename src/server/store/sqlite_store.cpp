@@ -236,6 +236,8 @@ class SqliteStore final : public Store {
     mark->bind(1, now_ms).bind(2, key_id);
     if (auto status = mark->run(); !status) return status.error();
     if (db_.changes() != 1) {
+      // Nothing marked: either the key was used already or there is no such key.
+      if (auto known = key_member(key_id); !known) return known.error();
       return Error::conflict("enrollment_key_used", "the enrollment key has already been used");
     }
     auto member_id = key_member(key_id);
@@ -392,8 +394,10 @@ class SqliteStore final : public Store {
     auto s = db_.prepare("SELECT member_id FROM enrollment_keys WHERE id = ?");
     if (!s) return s.error();
     s->bind(1, key_id);
-    return single<std::int64_t>(*s, [](const Statement& row) { return row.column_int(0); },
-                                Error::not_found("invalid_enrollment_key", "the enrollment key is not valid"));
+    // The same error as find_enrollment_key(), so callers see one answer for "no such key".
+    return single<std::int64_t>(
+        *s, [](const Statement& row) { return row.column_int(0); },
+        Error{Errc::unauthorized, "invalid_enrollment_key", "the enrollment key is not valid", {}});
   }
 
   Result<MemberRecord> member_by_id(std::int64_t member_id) {

@@ -1,0 +1,325 @@
+#include "common/protocol.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/json.hpp"
+
+namespace balctl::protocol {
+namespace {
+
+Heartbeat sample() {
+  Heartbeat hb;
+  hb.agent_version = "0.1.0";
+  hb.seq = 9;
+  hb.hostname = "lb1";
+  hb.uptime_s = 12.5;
+  hb.load = std::array<double, 3>{0.5, 0.25, 0.125};
+  hb.cpu_pct = 7.5;
+  hb.memory = Memory{2048, 1024};
+  hb.disks = {{"/", "ext4", 1000, 400}};
+  hb.ipv4 = {{"eth0", "192.0.2.10", 24}};
+  hb.kernel = "6.1.0";
+  hb.os = "Debian GNU/Linux 12 (bookworm)";
+  hb.haproxy.state = HaproxyState::running;
+  hb.haproxy.version = "2.6.12";
+  hb.haproxy.uptime_s = 99;
+  hb.haproxy.rows = {{"fe", "FRONTEND", "frontend", "OPEN", 3, 10, 100, 200, ""},
+                     {"be", "app1", "server", "UP", 1, 2, 3, 4, "L7OK"}};
+  hb.services = {{"haproxy.service", "active"}};
+  return hb;
+}
+
+Result<Heartbeat> reparse(const Heartbeat& hb) {
+  return parse_heartbeat(*json::parse_object(json::to_string(to_json(hb))));
+}
+
+Result<Heartbeat> parse_text(std::string_view text) {
+  auto object = json::parse_object(text);
+  EXPECT_TRUE(object.ok()) << text;
+  return parse_heartbeat(*object);
+}
+
+TEST(Heartbeat, RoundTripsThroughJson) {
+  const auto parsed = reparse(sample());
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->seq, 9);
+  EXPECT_EQ(parsed->hostname, "lb1");
+  EXPECT_EQ((*parsed->load)[2], 0.125);
+  EXPECT_EQ(parsed->memory->available_kb, 1024);
+  EXPECT_EQ(parsed->disks.at(0).used_bytes, 400);
+  EXPECT_EQ(parsed->ipv4.at(0).prefix_length, 24);
+  EXPECT_EQ(parsed->haproxy.state, HaproxyState::running);
+  ASSERT_EQ(parsed->haproxy.rows.size(), 2u);
+  EXPECT_EQ(parsed->haproxy.rows[1].check_status, "L7OK");
+  EXPECT_EQ(parsed->haproxy.rows[0].bytes_out, 200);
+  EXPECT_EQ(parsed->services.at(0).state, "active");
+}
+
+TEST(Heartbeat, MinimalBodyIsEnough) {
+  const auto parsed = parse_text(R"({"agent_version":"1","seq":0})");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->haproxy.state, HaproxyState::unknown);
+  EXPECT_FALSE(parsed->memory.has_value());
+}
+
+TEST(Heartbeat, ErrorsNameTheField) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {R"({"seq":1})", "agent_version"},
+      {R"({"agent_version":"1"})", "seq"},
+      {R"({"agent_version":"1","seq":-5})", "seq"},
+      {R"({"agent_version":"1","seq":1,"load":[1,2]})", "load"},
+      {R"({"agent_version":"1","seq":1,"load":[1,"a",3]})", "load"},
+      {R"({"agent_version":"1","seq":1,"haproxy":{"state":"dead"}})", "haproxy.state"},
+      {R"({"agent_version":"1","seq":1,"haproxy":{}})", "haproxy.state"},
+      {R"({"agent_version":"1","seq":1,"haproxy":{"state":"running","rows":[{"proxy":"p","service":"s"},{"proxy":"p"}]}})",
+       "haproxy.rows[1].service"},
+      {R"({"agent_version":"1","seq":1,"haproxy":{"state":"running","rows":[5]}})", "haproxy.rows[0]"},
+      {R"({"agent_version":"1","seq":1,"ipv4":[{"address":"1.2.3"}]})", "ipv4[0].address"},
+      {R"({"agent_version":"1","seq":1,"memory":{"total_kb":1}})", "memory.available_kb"},
+      {R"({"agent_version":"1","seq":1,"disks":{}})", "disks"},
+      {R"({"agent_version":"1","seq":1,"cpu_pct":"high"})", "cpu_pct"},
+  };
+  for (const auto& [text, field] : cases) {
+    const auto parsed = parse_text(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().field, field) << text;
+  }
+}
+
+TEST(Heartbeat, TooManyRowsIsRefused) {
+  Heartbeat hb = sample();
+  hb.haproxy.rows.assign(kMaxHaproxyRows + 1, hb.haproxy.rows[0]);
+  const auto parsed = reparse(hb);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().field, "haproxy.rows");
+}
+
+TEST(HaproxyState, NamesRoundTrip) {
+  for (const auto state :
+       {HaproxyState::unknown, HaproxyState::running, HaproxyState::stopped, HaproxyState::absent}) {
+    EXPECT_EQ(parse_haproxy_state(to_string(state)), state);
+  }
+  EXPECT_FALSE(parse_haproxy_state("RUNNING"));
+}
+
+TEST(Enrol, RequestNormalisesHostname) {
+  const auto parsed = parse_enrol_request(
+      *json::parse_object(R"({"key":"k","hostname":"LB1.Example.com.","agent_version":"1"})"));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->hostname, "lb1.example.com");
+  const auto bad =
+      parse_enrol_request(*json::parse_object(R"({"key":"k","hostname":"lb 1","agent_version":"1"})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "hostname");
+}
+
+TEST(Enrol, ResponseRoundTrip) {
+  EnrolResponse response{7, "bms.7.x", "web", 500, "key"};
+  const auto parsed = parse_enrol_response(*json::parse_object(json::to_string(to_json(response))));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->member_id, 7);
+  EXPECT_EQ(parsed->interval_ms, 500);
+}
+
+TEST(HeartbeatResponse, IntervalBounds) {
+  EXPECT_TRUE(parse_heartbeat_response(*json::parse_object(R"({"interval_ms":1000,"jobs":[]})")).ok());
+  EXPECT_FALSE(parse_heartbeat_response(*json::parse_object(R"({"interval_ms":5})")).ok());
+  EXPECT_FALSE(parse_heartbeat_response(*json::parse_object(R"({"interval_ms":600000})")).ok());
+  EXPECT_FALSE(parse_heartbeat_response(*json::parse_object(R"({"jobs":[]})")).ok());
+}
+
+std::string with_rows(const std::string& rows) {
+  return R"({"agent_version":"1","seq":1,"haproxy":{"state":"running","rows":)" + rows + "}}";
+}
+
+TEST(Heartbeat, NestedRowErrorsCarryTheirIndex) {
+  const auto parsed = parse_text(with_rows(R"([{"proxy":"a","service":"s"},{"proxy":"b","service":"s"},
+                                               {"proxy":7,"service":"s"}])"));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().field, "haproxy.rows[2].proxy");
+  EXPECT_EQ(parsed.error().code, "invalid_field");
+  EXPECT_NE(parsed.error().message.find("haproxy.rows[2].proxy"), std::string::npos);
+  const auto negative = parse_text(with_rows(R"([{"proxy":"a","service":"s","bytes_in":-1}])"));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.error().field, "haproxy.rows[0].bytes_in");
+  const auto missing = parse_text(with_rows(R"([{"service":"s"}])"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "missing_field");
+  EXPECT_EQ(missing.error().field, "haproxy.rows[0].proxy");
+}
+
+TEST(Heartbeat, MissingRequiredFieldsAreMissingNotInvalid) {
+  const auto no_version = parse_text(R"({"seq":1})");
+  ASSERT_FALSE(no_version.ok());
+  EXPECT_EQ(no_version.error().code, "missing_field");
+  EXPECT_EQ(no_version.error().kind, Errc::invalid_argument);
+  const auto no_seq = parse_text(R"({"agent_version":"1"})");
+  ASSERT_FALSE(no_seq.ok());
+  EXPECT_EQ(no_seq.error().code, "missing_field");
+  EXPECT_EQ(no_seq.error().field, "seq");
+  const auto both = parse_text("{}");
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().field, "agent_version") << "the first problem is reported";
+}
+
+TEST(Heartbeat, BadHaproxyStateIsNamed) {
+  for (const char* body :
+       {R"({"agent_version":"1","seq":1,"haproxy":{"state":"Running"}})",
+        R"({"agent_version":"1","seq":1,"haproxy":{"state":1}})",
+        R"({"agent_version":"1","seq":1,"haproxy":{"state":"running-ish-and-very-long"}})"}) {
+    const auto parsed = parse_text(body);
+    ASSERT_FALSE(parsed.ok()) << body;
+    EXPECT_EQ(parsed.error().field, "haproxy.state") << body;
+  }
+  const auto not_object = parse_text(R"({"agent_version":"1","seq":1,"haproxy":"running"})");
+  ASSERT_FALSE(not_object.ok());
+  EXPECT_EQ(not_object.error().field, "haproxy");
+}
+
+TEST(Heartbeat, LoadMustBeThreeNumbers) {
+  for (const char* load : {"[]", "[1]", "[1,2]", "[1,2,3,4]", "[1,2,null]", "\"1 2 3\"", "{}"}) {
+    const auto parsed = parse_text(std::string(R"({"agent_version":"1","seq":1,"load":)") + load + "}");
+    ASSERT_FALSE(parsed.ok()) << load;
+    EXPECT_EQ(parsed.error().field, "load") << load;
+  }
+  const auto ok = parse_text(R"({"agent_version":"1","seq":1,"load":[0,1.5,2]})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok->load)[1], 1.5);
+}
+
+TEST(Heartbeat, TooManyRowsIsRefusedAtTheLimitPlusOne) {
+  Heartbeat hb = sample();
+  hb.haproxy.rows.assign(kMaxHaproxyRows, hb.haproxy.rows[0]);
+  const auto at_limit = reparse(hb);
+  ASSERT_TRUE(at_limit.ok());
+  EXPECT_EQ(at_limit->haproxy.rows.size(), kMaxHaproxyRows);
+  hb.disks.assign(kMaxDisks + 1, hb.disks[0]);
+  const auto disks = reparse(hb);
+  ASSERT_FALSE(disks.ok());
+  EXPECT_EQ(disks.error().field, "disks");
+}
+
+TEST(Heartbeat, InvalidIpv4EntriesAreNamed) {
+  for (const char* address : {"01.2.3.4", "1.2.3", "256.1.1.1", "::1", "1.2.3.4.5"}) {
+    const auto parsed =
+        parse_text(std::string(R"({"agent_version":"1","seq":1,"ipv4":[{"address":"10.0.0.1"},)") +
+                   R"({"interface":"eth1","address":")" + address + R"("}]})");
+    ASSERT_FALSE(parsed.ok()) << address;
+    EXPECT_EQ(parsed.error().field, "ipv4[1].address") << address;
+  }
+  const auto prefix =
+      parse_text(R"({"agent_version":"1","seq":1,"ipv4":[{"address":"10.0.0.1","prefix_length":33}]})");
+  ASSERT_FALSE(prefix.ok());
+  EXPECT_EQ(prefix.error().field, "ipv4[0].prefix_length");
+}
+
+TEST(Heartbeat, UnknownFieldsAreIgnoredAndNullMeansAbsent) {
+  const auto parsed = parse_text(
+      R"({"agent_version":"1","seq":2,"future":{"deep":[1,2,3]},"memory":null,"haproxy":{"state":"absent","x":1}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->haproxy.state, HaproxyState::absent);
+  EXPECT_FALSE(parsed->memory.has_value());
+  EXPECT_EQ(parsed->seq, 2);
+}
+
+TEST(Heartbeat, RoundTripKeepsEveryField) {
+  const Heartbeat original = sample();
+  const auto parsed = reparse(original);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->agent_version, original.agent_version);
+  EXPECT_EQ(parsed->uptime_s, original.uptime_s);
+  EXPECT_EQ(parsed->cpu_pct, original.cpu_pct);
+  EXPECT_EQ(parsed->memory->total_kb, 2048);
+  EXPECT_EQ(parsed->disks.at(0).mount, "/");
+  EXPECT_EQ(parsed->disks.at(0).fs_type, "ext4");
+  EXPECT_EQ(parsed->disks.at(0).total_bytes, 1000);
+  EXPECT_EQ(parsed->ipv4.at(0).interface, "eth0");
+  EXPECT_EQ(parsed->ipv4.at(0).address, "192.0.2.10");
+  EXPECT_EQ(parsed->kernel, original.kernel);
+  EXPECT_EQ(parsed->os, original.os);
+  EXPECT_EQ(parsed->haproxy.version, "2.6.12");
+  EXPECT_EQ(parsed->haproxy.uptime_s, 99);
+  const auto& row = parsed->haproxy.rows.at(0);
+  EXPECT_EQ(row.proxy, "fe");
+  EXPECT_EQ(row.service, "FRONTEND");
+  EXPECT_EQ(row.type, "frontend");
+  EXPECT_EQ(row.status, "OPEN");
+  EXPECT_EQ(row.current_sessions, 3);
+  EXPECT_EQ(row.session_rate, 10);
+  EXPECT_EQ(row.bytes_in, 100);
+  EXPECT_EQ(parsed->services.at(0).name, "haproxy.service");
+  // And the JSON of the parsed copy is byte-identical to the original's.
+  EXPECT_EQ(json::to_string(to_json(*parsed)), json::to_string(to_json(original)));
+}
+
+TEST(Enrol, RequestRequiresEveryField) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {R"({"hostname":"lb1","agent_version":"1"})", "key"},
+      {R"({"key":"k","agent_version":"1"})", "hostname"},
+      {R"({"key":"k","hostname":"lb1"})", "agent_version"},
+      {R"({"key":"k","hostname":"-lb1","agent_version":"1"})", "hostname"},
+      {R"({"key":"k","hostname":"lb1.","agent_version":2})", "agent_version"},
+  };
+  for (const auto& [text, field] : cases) {
+    const auto parsed = parse_enrol_request(*json::parse_object(text));
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().field, field) << text;
+  }
+  const EnrolRequest request{"bek.a.b", "LB1.example.com", "0.1"};
+  const auto parsed = parse_enrol_request(to_json(request));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->key, "bek.a.b");
+  EXPECT_EQ(parsed->hostname, "lb1.example.com");
+  EXPECT_EQ(parsed->agent_version, "0.1");
+}
+
+TEST(Enrol, ResponseValidatesAndDefaults) {
+  const auto defaults =
+      parse_enrol_response(*json::parse_object(R"({"member_id":3,"secret":"s","pool":"web"})"));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->interval_ms, kDefaultIntervalMs);
+  EXPECT_EQ(defaults->server_public_key, "");
+  EXPECT_EQ(
+      parse_enrol_response(*json::parse_object(R"({"member_id":0,"secret":"s","pool":"web"})")).error().field,
+      "member_id");
+  EXPECT_EQ(parse_enrol_response(*json::parse_object(R"({"member_id":1,"pool":"web"})")).error().field,
+            "secret");
+  EXPECT_EQ(parse_enrol_response(
+                *json::parse_object(R"({"member_id":1,"secret":"s","pool":"web","interval_ms":50})"))
+                .error()
+                .field,
+            "interval_ms");
+}
+
+TEST(HeartbeatResponse, IntervalBoundariesAreInclusive) {
+  const auto parse = [](std::int64_t interval) {
+    return parse_heartbeat_response(
+        boost::json::object{{"interval_ms", interval}, {"jobs", boost::json::array{}}});
+  };
+  EXPECT_EQ(parse(100)->interval_ms, 100);
+  EXPECT_EQ(parse(60'000)->interval_ms, 60'000);
+  EXPECT_EQ(parse(99).error().field, "interval_ms");
+  EXPECT_EQ(parse(60'001).error().field, "interval_ms");
+  const auto missing = parse_heartbeat_response(*json::parse_object(R"({"jobs":[]})"));
+  EXPECT_EQ(missing.error().code, "missing_field");
+  const auto bad_jobs = parse_heartbeat_response(*json::parse_object(R"({"interval_ms":1000,"jobs":{}})"));
+  EXPECT_EQ(bad_jobs.error().field, "jobs");
+}
+
+TEST(HeartbeatResponse, RoundTripKeepsJobs) {
+  HeartbeatResponse response;
+  response.interval_ms = 250;
+  response.jobs.push_back(boost::json::object{{"id", "j1"}, {"kind", "reload"}});
+  const auto parsed = parse_heartbeat_response(to_json(response));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->interval_ms, 250);
+  ASSERT_EQ(parsed->jobs.size(), 1u);
+  EXPECT_EQ(parsed->jobs[0].as_object().at("id").as_string(), "j1");
+}
+
+}  // namespace
+}  // namespace balctl::protocol

@@ -1,0 +1,69 @@
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/time.hpp"
+#include "server/events/event_log.hpp"
+#include "unit/common/temp_dir.hpp"
+#include "unit/server/test_store.hpp"
+
+namespace balctl::events {
+namespace {
+
+class EventLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::open_test_store(dir_.path() / "db");
+    log_ = std::make_unique<EventLog>(*store_);
+  }
+
+  static store::EventRecord event(std::string message, std::int64_t at_ms = 0) {
+    return {0, at_ms, kind::kPoolCreated, "web", "", "admin:t", std::move(message)};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<EventLog> log_;
+};
+
+TEST_F(EventLogTest, RecordWritesAtOnceAndStampsTheTime) {
+  const auto before = time::unix_ms_now();
+  ASSERT_TRUE(log_->record(event("now")).ok());
+  ASSERT_TRUE(log_->record(event("given", 42)).ok());
+  const auto stored = *log_->list({0, 10, std::nullopt});
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_GE(stored[0].at_ms, before);
+  EXPECT_LE(stored[0].at_ms, time::unix_ms_now());
+  EXPECT_EQ(stored[1].at_ms, 42) << "an explicit time is kept";
+  EXPECT_EQ(stored[0].kind, "pool_created");
+}
+
+TEST_F(EventLogTest, QueueWritesNothingUntilTaken) {
+  log_->queue(event("a"));
+  log_->queue(event("b"));
+  EXPECT_TRUE(log_->list({0, 10, std::nullopt})->empty());
+  const auto taken = log_->take_queued();
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0].message, "a");
+  EXPECT_EQ(taken[1].message, "b");
+  EXPECT_GT(taken[0].at_ms, 0) << "queued events are stamped when raised, not when written";
+  EXPECT_TRUE(log_->take_queued().empty());
+}
+
+TEST_F(EventLogTest, RequeuePutsAFailedBatchFirst) {
+  log_->queue(event("1"));
+  log_->queue(event("2"));
+  auto failed = log_->take_queued();
+  log_->queue(event("3"));  // raised while the batch was being written
+  log_->requeue(std::move(failed));
+  const auto retry = log_->take_queued();
+  ASSERT_EQ(retry.size(), 3u);
+  EXPECT_EQ(retry[0].message, "1");
+  EXPECT_EQ(retry[1].message, "2");
+  EXPECT_EQ(retry[2].message, "3");
+}
+
+}  // namespace
+}  // namespace balctl::events

@@ -1,0 +1,198 @@
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "common/json.hpp"
+#include "server/app/serve_options.hpp"
+#include "server/http/api_error.hpp"
+#include "server/http/message.hpp"
+
+namespace balctl::http {
+namespace {
+
+TEST(SplitTarget, DecodesPathAndQuery) {
+  const auto split = split_target("/api/v1/pools/w%65b?force=true&limit=5&x=a%20b");
+  ASSERT_TRUE(split);
+  EXPECT_EQ(split->first, "/api/v1/pools/web");
+  EXPECT_EQ(split->second.at("force"), "true");
+  EXPECT_EQ(split->second.at("x"), "a b");
+  EXPECT_FALSE(split_target("/bad%zz"));
+  EXPECT_FALSE(split_target("no-slash"));
+}
+
+TEST(BearerToken, ParsesTheSchemeLeniently) {
+  Request request;
+  request.authorization = "Bearer abc";
+  EXPECT_EQ(request.bearer_token(), "abc");
+  request.authorization = "bearer   abc  ";
+  EXPECT_EQ(request.bearer_token(), "abc");
+  request.authorization = "Basic abc";
+  EXPECT_EQ(request.bearer_token(), "");
+  request.authorization = "Bearer";
+  EXPECT_EQ(request.bearer_token(), "");
+}
+
+TEST(ErrorResponse, JsonShapeAndStatusMapping) {
+  const auto response = error_response(401, "unauthorized", "nope");
+  EXPECT_EQ(response.status, 401u);
+  EXPECT_EQ(response.body, R"({"error":{"code":"unauthorized","message":"nope"}})");
+  ASSERT_EQ(response.headers.size(), 1u);
+  EXPECT_EQ(response.headers[0].first, "WWW-Authenticate");
+  EXPECT_EQ(error_response(400, "invalid_field", "bad", "x").body,
+            R"({"error":{"code":"invalid_field","message":"bad","field":"x"}})");
+  EXPECT_EQ(status_for(Errc::conflict), 409u);
+  EXPECT_EQ(status_for(Errc::too_large), 413u);
+  EXPECT_EQ(ApiError(Error::not_found("pool_not_found", "x")).status(), 404u);
+}
+
+TEST(ServeOptions, ListenAddresses) {
+  EXPECT_EQ(app::parse_listen("127.0.0.1:8443")->port, 8443);
+  EXPECT_EQ(app::parse_listen("[::1]:9000")->host, "::1");
+  for (const char* bad :
+       {"127.0.0.1", ":8443", "127.0.0.1:", "localhost:8443", "127.0.0.1:70000", "1.2.3.4:x"}) {
+    EXPECT_FALSE(app::parse_listen(bad).ok()) << bad;
+  }
+}
+
+TEST(ServeOptions, CombinationsAreChecked) {
+  app::ServeOptions options;
+  options.data_dir = "/tmp/x";
+  EXPECT_TRUE(app::validate(options).ok());
+  options.tls_cert = "/etc/cert.pem";
+  EXPECT_EQ(app::validate(options).error().field, "tls-cert");
+  options.tls_key = "/etc/key.pem";
+  EXPECT_TRUE(app::validate(options).ok());
+  options.insecure_http = true;
+  EXPECT_EQ(app::validate(options).error().field, "insecure-http");
+  app::ServeOptions db;
+  db.database = "postgresql://x";
+  EXPECT_EQ(app::validate(db).error().field, "database");
+  app::ServeOptions url;
+  url.public_url = "ftp://x";
+  EXPECT_EQ(app::validate(url).error().field, "public-url");
+}
+
+TEST(SplitTarget, EdgeCases) {
+  const auto root = split_target("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->first, "/");
+  EXPECT_TRUE(root->second.empty());
+  const auto flag = split_target("/api/v1/pools/web?force");
+  ASSERT_TRUE(flag);
+  ASSERT_EQ(flag->second.count("force"), 1u);
+  EXPECT_EQ(flag->second.at("force"), "");
+  const auto encoded = split_target("/e?pool=a%26b&after=10");
+  ASSERT_TRUE(encoded);
+  EXPECT_EQ(encoded->second.at("pool"), "a&b") << "an encoded '&' does not split parameters";
+  EXPECT_EQ(encoded->second.at("after"), "10");
+  EXPECT_EQ(split_target("/x%20y")->first, "/x y");
+  for (const char* bad : {"", "/bad%", "/bad%4", "/q?x=%zz", "http://host/path", "*"}) {
+    EXPECT_FALSE(split_target(bad)) << bad;
+  }
+}
+
+TEST(BearerToken, MoreSchemes) {
+  Request request;
+  request.authorization = "BEARER tok";
+  EXPECT_EQ(request.bearer_token(), "tok");
+  request.authorization = "Bearertok";
+  EXPECT_EQ(request.bearer_token(), "") << "the scheme needs its space";
+  request.authorization = "Bearer      ";
+  EXPECT_EQ(request.bearer_token(), "");
+  request.authorization = "Token tok";
+  EXPECT_EQ(request.bearer_token(), "");
+  request.authorization = "";
+  EXPECT_EQ(request.bearer_token(), "");
+  request.authorization = "Bearer bat.admin.x y";
+  EXPECT_EQ(request.bearer_token(), "bat.admin.x y")
+      << "inner spaces are kept (and will fail authentication)";
+}
+
+TEST(QueryParam, FindsDecodedValues) {
+  Request request;
+  request.query = {{"limit", "5"}};
+  EXPECT_EQ(request.query_param("limit"), std::optional<std::string_view>("5"));
+  EXPECT_FALSE(request.query_param("after").has_value());
+}
+
+TEST(ErrorResponse, IsValidJsonEvenWithQuotesInTheMessage) {
+  const auto response = error_response(409, "pool_exists", R"(a pool named "web" already exists)");
+  EXPECT_EQ(response.status, 409u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_TRUE(response.headers.empty()) << "WWW-Authenticate only on 401";
+  const auto parsed = json::parse_object(response.body);
+  ASSERT_TRUE(parsed.ok());
+  const auto& error = parsed->at("error").as_object();
+  EXPECT_EQ(error.at("code").as_string(), "pool_exists");
+  EXPECT_EQ(error.at("message").as_string(), R"(a pool named "web" already exists)");
+  EXPECT_FALSE(error.contains("field"));
+}
+
+TEST(ErrorResponse, EveryKindMapsToItsStatus) {
+  EXPECT_EQ(status_for(Errc::invalid_argument), 400u);
+  EXPECT_EQ(status_for(Errc::unauthorized), 401u);
+  EXPECT_EQ(status_for(Errc::forbidden), 403u);
+  EXPECT_EQ(status_for(Errc::not_found), 404u);
+  EXPECT_EQ(status_for(Errc::conflict), 409u);
+  EXPECT_EQ(status_for(Errc::too_large), 413u);
+  EXPECT_EQ(status_for(Errc::unavailable), 503u);
+  EXPECT_EQ(status_for(Errc::internal), 500u);
+}
+
+TEST(ApiErrorTest, UnwrapThrowsTheErrorWithItsField) {
+  EXPECT_EQ(unwrap(Result<int>(7)), 7);
+  try {
+    (void)unwrap(Result<int>(Error::invalid("delay_s", "too small")));
+    FAIL() << "unwrap did not throw";
+  } catch (const ApiError& error) {
+    EXPECT_EQ(error.status(), 400u);
+    EXPECT_EQ(error.code(), "invalid_field");
+    EXPECT_EQ(error.field(), "delay_s");
+    EXPECT_STREQ(error.what(), "too small");
+  }
+  EXPECT_NO_THROW(unwrap(Status{}));
+  EXPECT_THROW(unwrap(Status{Error::conflict("x", "y")}), ApiError);
+}
+
+TEST(ServeOptions, ListenAddressDetails) {
+  const auto any = app::parse_listen("0.0.0.0:443");
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->host, "0.0.0.0");
+  EXPECT_EQ(any->port, 443);
+  EXPECT_EQ(app::parse_listen("[::]:8443")->host, "::");
+  EXPECT_EQ(app::parse_listen("127.0.0.1:65535")->port, 65535);
+  for (const char* bad : {"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x", "127.0.0.1: 80", "01.0.0.1:80",
+                          "[::1:80", "[]:80", "", ":"}) {
+    const auto parsed = app::parse_listen(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().field, "listen") << bad;
+    EXPECT_EQ(parsed.error().kind, Errc::invalid_argument) << bad;
+  }
+}
+
+TEST(ServeOptions, ValidateChecksTheListenAddressAndUrls) {
+  app::ServeOptions options;
+  options.listen = "nowhere";
+  EXPECT_EQ(app::validate(options).error().field, "listen");
+  app::ServeOptions key_only;
+  key_only.tls_key = "/etc/key.pem";
+  EXPECT_EQ(app::validate(key_only).error().field, "tls-cert");
+  for (const char* url : {"https://cp.example.com:8443", "http://127.0.0.1:8080"}) {
+    app::ServeOptions ok;
+    ok.public_url = url;
+    EXPECT_TRUE(app::validate(ok).ok()) << url;
+  }
+  for (const char* url : {"cp.example.com", "HTTPS//x", " https://x"}) {
+    app::ServeOptions bad;
+    bad.public_url = url;
+    EXPECT_EQ(app::validate(bad).error().field, "public-url") << url;
+  }
+  app::ServeOptions insecure;
+  insecure.insecure_http = true;
+  EXPECT_TRUE(app::validate(insecure).ok()) << "plain HTTP alone is allowed";
+}
+
+}  // namespace
+}  // namespace balctl::http

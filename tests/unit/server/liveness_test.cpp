@@ -1,0 +1,404 @@
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/time.hpp"
+#include "server/events/event_log.hpp"
+#include "server/fleet/registry.hpp"
+#include "server/liveness/liveness_table.hpp"
+#include "server/liveness/persister.hpp"
+#include "server/store/store.hpp"
+#include "unit/common/temp_dir.hpp"
+#include "unit/server/test_store.hpp"
+
+namespace balctl::liveness {
+namespace {
+
+Observation seen(std::int64_t member, std::int64_t steady_ms,
+                 protocol::HaproxyState haproxy = protocol::HaproxyState::running) {
+  Observation o;
+  o.member_id = member;
+  o.seq = steady_ms;
+  o.agent_version = "0.1.0";
+  o.haproxy = haproxy;
+  o.source_ip = "127.0.0.1";
+  o.steady_ms = steady_ms;
+  o.wall_ms = 1'700'000'000'000 + steady_ms;
+  return o;
+}
+
+const auto kDelay = [](std::int64_t) -> std::optional<std::int64_t> { return 3000; };
+
+TEST(StatusOf, BoundariesAreInclusive) {
+  Entry entry;
+  EXPECT_EQ(status_of(entry, 10'000, 3000), MemberStatus::never_seen);
+  entry.last_seen_wall_ms = 1;
+  entry.last_seen_steady_ms = 7000;
+  EXPECT_EQ(status_of(entry, 10'000, 3000), MemberStatus::online);
+  EXPECT_EQ(status_of(entry, 10'001, 3000), MemberStatus::offline);
+}
+
+TEST(LivenessTable, TransitionsOfAHeartbeat) {
+  LivenessTable table(10'000);
+  auto t = table.record(seen(1, 1000));
+  EXPECT_TRUE(t.first_heartbeat);
+  EXPECT_TRUE(t.report_due);
+  EXPECT_FALSE(t.came_back);
+  t = table.record(seen(1, 2000));
+  EXPECT_FALSE(t.first_heartbeat);
+  EXPECT_FALSE(t.report_due);
+  EXPECT_FALSE(t.haproxy_changed);
+  EXPECT_EQ(t.silent_for_ms, 1000);
+  t = table.record(seen(1, 2100, protocol::HaproxyState::stopped));
+  EXPECT_TRUE(t.haproxy_changed);
+  EXPECT_EQ(t.previous_haproxy, protocol::HaproxyState::running);
+  EXPECT_TRUE(t.report_due);  // a state change is persisted at once
+  t = table.record(seen(1, 12'000, protocol::HaproxyState::stopped));
+  EXPECT_FALSE(t.report_due);
+  t = table.record(seen(1, 12'100, protocol::HaproxyState::stopped));
+  EXPECT_TRUE(t.report_due);  // report_interval since the last persisted report
+}
+
+TEST(LivenessTable, SweepReportsEachMemberOnceAndComebackIsSeen) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  table.record(seen(2, 3500));
+  auto went = table.sweep(5000, kDelay);
+  ASSERT_EQ(went.size(), 1u);
+  EXPECT_EQ(went[0].member_id, 1);
+  EXPECT_EQ(went[0].silent_for_ms, 4000);
+  EXPECT_TRUE(table.sweep(5100, kDelay).empty());
+  const auto t = table.record(seen(1, 6000));
+  EXPECT_TRUE(t.came_back);
+  EXPECT_EQ(t.silent_for_ms, 5000);
+}
+
+TEST(LivenessTable, SweepSkipsMembersWithoutADelay) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  EXPECT_TRUE(
+      table.sweep(100'000, [](std::int64_t) -> std::optional<std::int64_t> { return std::nullopt; }).empty());
+}
+
+TEST(LivenessTable, DirtyEntriesAreTakenOnceAndCanBeRequeued) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  table.attach_report(1, "{\"report\":1}");
+  auto dirty = table.take_dirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].report_json, std::optional<std::string>("{\"report\":1}"));
+  EXPECT_EQ(dirty[0].haproxy_state, "running");
+  EXPECT_TRUE(dirty[0].online);
+  EXPECT_TRUE(table.take_dirty().empty());
+  EXPECT_FALSE(table.get(1)->pending_report.has_value());
+  table.mark_dirty(dirty);
+  auto again = table.take_dirty();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].report_json, std::optional<std::string>("{\"report\":1}"));
+}
+
+TEST(LivenessTable, RestoreComputesAgeFromTheWallClock) {
+  LivenessTable table;
+  store::MemberStateRecord record;
+  record.member_id = 4;
+  record.last_seen_ms = 1'000'000;
+  record.haproxy_state = "stopped";
+  record.online = true;
+  table.restore(record, 50'000, 1'002'500);
+  const auto entry = table.get(4);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->last_seen_steady_ms, 47'500);
+  EXPECT_EQ(entry->haproxy, protocol::HaproxyState::stopped);
+  EXPECT_TRUE(entry->online);
+  EXPECT_EQ(status_of(*entry, 50'000, 3000), MemberStatus::online);
+  EXPECT_EQ(status_of(*entry, 50'600, 3000), MemberStatus::offline);
+}
+
+class PersisterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::open_test_store(dir_.path() / "db");
+    store::PoolRecord pool;
+    pool.name = "web";
+    pool.hostname = "web.example.com";
+    pool.delay_s = 3;
+    pool = *store_->insert_pool(pool);
+    registry_.put_pool(pool);
+    store::MemberRecord member;
+    member.pool_id = pool.id;
+    member.hostname = "lb1";
+    member.ipv4 = "192.0.2.1";
+    member = *store_->insert_member(member, {"k", 0, "h", 1, 2, std::nullopt});
+    registry_.put_member(member);
+    member_id_ = member.id;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  fleet::Registry registry_;
+  LivenessTable table_;
+  std::int64_t member_id_ = 0;
+};
+
+TEST_F(PersisterTest, GivesMembersOneDelayAfterStartThenMarksThemOffline) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 100'000);
+  table_.record(seen(member_id_, 90'000));  // seen before the server (re)started
+  ASSERT_TRUE(persister.run_once(102'000).ok());
+  EXPECT_TRUE(table_.get(member_id_)->online) << "within the start-up grace nobody is judged";
+  ASSERT_TRUE(persister.run_once(103'500).ok());
+  EXPECT_FALSE(table_.get(member_id_)->online);
+  const auto logged = *store_->list_events({0, 10, std::nullopt});
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].kind, "member_offline");
+  EXPECT_EQ(logged[0].member, "lb1");
+  const auto states = *store_->load_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_FALSE(states[0].online);
+}
+
+TEST_F(PersisterTest, WritesStateAndQueuedEventsTogether) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 0);
+  table_.record(seen(member_id_, 1000));
+  events.queue({0, 0, "member_online", "web", "lb1", "agent:lb1", "first heartbeat"});
+  ASSERT_TRUE(persister.run_once(1500).ok());
+  EXPECT_EQ(store_->load_states()->size(), 1u);
+  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 1u);
+  EXPECT_TRUE(events.take_queued().empty());
+}
+
+TEST(StatusOf, NeverSeenDependsOnTheWallClockStamp) {
+  Entry entry;
+  entry.last_seen_steady_ms = 10'000;  // a steady time alone does not mean "seen"
+  EXPECT_EQ(status_of(entry, 10'000, 3000), MemberStatus::never_seen);
+  entry.last_seen_wall_ms = 5;
+  EXPECT_EQ(status_of(entry, 13'000, 3000), MemberStatus::online);
+  EXPECT_EQ(status_of(entry, 13'001, 3000), MemberStatus::offline);
+  EXPECT_EQ(to_string(MemberStatus::never_seen), "never_seen");
+  EXPECT_EQ(to_string(MemberStatus::online), "online");
+  EXPECT_EQ(to_string(MemberStatus::offline), "offline");
+}
+
+TEST(LivenessTable, RecordKeepsTheLatestObservation) {
+  LivenessTable table;
+  Observation o = seen(3, 1000);
+  o.haproxy_version = "2.6.12";
+  o.host.cpu_pct = 12.5;
+  table.record(o);
+  o = seen(3, 2000, protocol::HaproxyState::absent);
+  o.agent_version = "0.2.0";
+  o.source_ip = "10.0.0.9";
+  o.seq = 77;
+  table.record(o);
+  const auto entry = table.get(3);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->seq, 77);
+  EXPECT_EQ(entry->agent_version, "0.2.0");
+  EXPECT_EQ(entry->source_ip, "10.0.0.9");
+  EXPECT_EQ(entry->haproxy, protocol::HaproxyState::absent);
+  EXPECT_EQ(entry->last_seen_steady_ms, 2000);
+  EXPECT_EQ(entry->last_seen_wall_ms, 1'700'000'002'000);
+  EXPECT_FALSE(entry->host.cpu_pct.has_value()) << "host figures are replaced, not merged";
+  EXPECT_TRUE(entry->online);
+  EXPECT_TRUE(entry->dirty);
+  EXPECT_FALSE(table.get(4).has_value());
+  EXPECT_EQ(table.size(), 1u);
+}
+
+TEST(LivenessTable, ReportDueExactlyAtTheInterval) {
+  LivenessTable table(5000);
+  EXPECT_TRUE(table.record(seen(1, 1000)).report_due);
+  EXPECT_FALSE(table.record(seen(1, 5999)).report_due);
+  EXPECT_TRUE(table.record(seen(1, 6000)).report_due);
+  EXPECT_FALSE(table.record(seen(1, 6001)).report_due) << "the interval restarts from the last report";
+  // A HAProxy change makes the report due at once and restarts the interval.
+  EXPECT_TRUE(table.record(seen(1, 7000, protocol::HaproxyState::stopped)).report_due);
+  EXPECT_FALSE(table.record(seen(1, 11'999, protocol::HaproxyState::stopped)).report_due);
+  EXPECT_TRUE(table.record(seen(1, 12'000, protocol::HaproxyState::stopped)).report_due);
+}
+
+TEST(LivenessTable, FirstHeartbeatIsNotAHaproxyChange) {
+  LivenessTable table;
+  const auto t = table.record(seen(1, 1000, protocol::HaproxyState::stopped));
+  EXPECT_TRUE(t.first_heartbeat);
+  EXPECT_FALSE(t.haproxy_changed);
+  EXPECT_FALSE(t.came_back);
+  EXPECT_EQ(t.silent_for_ms, 0);
+}
+
+TEST(LivenessTable, SweepUsesEachMembersOwnDelay) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  table.record(seen(2, 1000));
+  const auto delays = [](std::int64_t member) -> std::optional<std::int64_t> {
+    return member == 1 ? 3000 : 10'000;
+  };
+  EXPECT_TRUE(table.sweep(4000, delays).empty()) << "exactly the delay is still online";
+  auto went = table.sweep(4001, delays);
+  ASSERT_EQ(went.size(), 1u);
+  EXPECT_EQ(went[0].member_id, 1);
+  EXPECT_EQ(went[0].silent_for_ms, 3001);
+  went = table.sweep(11'001, delays);
+  ASSERT_EQ(went.size(), 1u);
+  EXPECT_EQ(went[0].member_id, 2);
+  EXPECT_FALSE(table.get(1)->online);
+  EXPECT_FALSE(table.get(2)->online);
+}
+
+TEST(LivenessTable, SweepMarksDirtySoTheOfflineFlagIsPersisted) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  ASSERT_EQ(table.take_dirty().size(), 1u);
+  ASSERT_EQ(table.sweep(10'000, kDelay).size(), 1u);
+  const auto dirty = table.take_dirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_FALSE(dirty[0].online);
+  EXPECT_EQ(dirty[0].last_seen_ms, 1'700'000'001'000) << "going offline does not move last_seen";
+  EXPECT_FALSE(dirty[0].report_json.has_value());
+}
+
+TEST(LivenessTable, TakeDirtyCarriesTheWholeState) {
+  LivenessTable table;
+  Observation o = seen(8, 4000, protocol::HaproxyState::absent);
+  o.seq = 5;
+  o.agent_version = "0.3";
+  o.source_ip = "10.1.1.1";
+  table.record(o);
+  table.attach_report(8, "{}");
+  const auto dirty = table.take_dirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].member_id, 8);
+  EXPECT_EQ(dirty[0].seq, 5);
+  EXPECT_EQ(dirty[0].agent_version, "0.3");
+  EXPECT_EQ(dirty[0].haproxy_state, "absent");
+  EXPECT_EQ(dirty[0].source_ip, "10.1.1.1");
+  EXPECT_EQ(dirty[0].last_seen_ms, 1'700'000'004'000);
+  EXPECT_EQ(dirty[0].report_ms, 1'700'000'004'000);
+  EXPECT_FALSE(table.get(8)->dirty);
+}
+
+TEST(LivenessTable, MarkDirtyKeepsANewerReportAndIgnoresRemovedMembers) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  table.attach_report(1, "old");
+  table.record(seen(2, 1000));
+  const auto failed_batch = table.take_dirty();
+  ASSERT_EQ(failed_batch.size(), 2u);
+  table.attach_report(1, "new");  // arrived while the batch was being written
+  table.remove(2);
+  table.mark_dirty(failed_batch);
+  const auto retry = table.take_dirty();
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].member_id, 1);
+  EXPECT_EQ(retry[0].report_json, std::optional<std::string>("new"));
+}
+
+TEST(LivenessTable, AttachReportToAnUnknownMemberIsIgnored) {
+  LivenessTable table;
+  table.attach_report(5, "{}");
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_TRUE(table.take_dirty().empty());
+}
+
+TEST(LivenessTable, RestoredOfflineMemberComesBackOnItsNextHeartbeat) {
+  LivenessTable table;
+  store::MemberStateRecord record;
+  record.member_id = 2;
+  record.last_seen_ms = 1'000'000;
+  record.seq = 41;
+  record.agent_version = "0.1";
+  record.haproxy_state = "running";
+  record.source_ip = "10.0.0.1";
+  record.online = false;
+  table.restore(record, 10'000, 1'060'000);
+  const auto entry = table.get(2);
+  ASSERT_TRUE(entry);
+  EXPECT_FALSE(entry->online);
+  EXPECT_FALSE(entry->dirty) << "restoring is not a change to persist";
+  EXPECT_EQ(entry->seq, 41);
+  EXPECT_EQ(entry->source_ip, "10.0.0.1");
+  EXPECT_EQ(entry->last_seen_steady_ms, 10'000 - 60'000);
+  EXPECT_TRUE(table.sweep(10'000, kDelay).empty()) << "already offline: not reported again";
+  const auto t = table.record(seen(2, 11'000));
+  EXPECT_FALSE(t.first_heartbeat);
+  EXPECT_TRUE(t.came_back);
+  EXPECT_EQ(t.silent_for_ms, 61'000);
+  EXPECT_FALSE(t.haproxy_changed);
+}
+
+TEST(LivenessTable, RestoreWithTheWallClockBehindTreatsAgeAsZero) {
+  LivenessTable table;
+  store::MemberStateRecord record;
+  record.member_id = 1;
+  record.last_seen_ms = 2'000'000;
+  record.haproxy_state = "garbage";
+  record.online = true;
+  table.restore(record, 500, 1'000'000);  // the clock was set back
+  EXPECT_EQ(table.get(1)->last_seen_steady_ms, 500);
+  EXPECT_EQ(table.get(1)->haproxy, protocol::HaproxyState::unknown);
+  // A restored online member that has gone silent is reported by the next sweep.
+  const auto went = table.sweep(4000, kDelay);
+  ASSERT_EQ(went.size(), 1u);
+  EXPECT_EQ(went[0].silent_for_ms, 3500);
+}
+
+TEST_F(PersisterTest, GraceEndsExactlyOneDelayAfterStart) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 100'000);
+  table_.record(seen(member_id_, 50'000));
+  ASSERT_TRUE(persister.run_once(102'999).ok());
+  EXPECT_TRUE(table_.get(member_id_)->online);
+  ASSERT_TRUE(persister.run_once(103'000).ok());
+  EXPECT_FALSE(table_.get(member_id_)->online);
+  const auto queued_and_written = *store_->list_events({0, 10, std::nullopt});
+  ASSERT_EQ(queued_and_written.size(), 1u);
+  EXPECT_EQ(queued_and_written[0].pool, "web");
+  EXPECT_EQ(queued_and_written[0].actor, "system");
+  EXPECT_NE(queued_and_written[0].message.find("no heartbeat for 53 s (pool delay 3 s)"), std::string::npos)
+      << queued_and_written[0].message;
+  // The next round finds nothing new to say.
+  ASSERT_TRUE(persister.run_once(110'000).ok());
+  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 1u);
+}
+
+TEST_F(PersisterTest, MembersUnknownToTheRegistryAreNotJudged) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 0);
+  table_.record(seen(member_id_, 1000));
+  registry_.remove_member(member_id_);
+  ASSERT_TRUE(persister.run_once(60'000).ok());
+  EXPECT_TRUE(table_.get(member_id_)->online);
+  EXPECT_TRUE(store_->list_events({0, 10, std::nullopt})->empty());
+}
+
+TEST_F(PersisterTest, NothingDirtyWritesNothing) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 0);
+  ASSERT_TRUE(persister.run_once(1000).ok());
+  EXPECT_TRUE(store_->load_states()->empty());
+  table_.record(seen(member_id_, 1000));
+  ASSERT_TRUE(persister.run_once(1100).ok());
+  ASSERT_EQ(store_->load_states()->size(), 1u);
+  EXPECT_TRUE(table_.take_dirty().empty()) << "the round took the dirty entries";
+}
+
+TEST_F(PersisterTest, StopWritesWhatIsLeft) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::hours(1), time::steady_ms_now());
+  persister.start();
+  table_.record(seen(member_id_, time::steady_ms_now()));
+  events.queue({0, 0, "member_online", "web", "lb1", "agent:lb1", "first heartbeat"});
+  const auto before = time::steady_ms_now();
+  persister.stop();
+  EXPECT_LT(time::steady_ms_now() - before, 2000) << "stop does not wait for the interval";
+  ASSERT_EQ(store_->load_states()->size(), 1u);
+  EXPECT_TRUE(store_->load_states()->at(0).online);
+  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 1u);
+  persister.stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace balctl::liveness
