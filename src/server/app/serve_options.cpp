@@ -56,7 +56,11 @@ Result<ListenAddress> parse_listen(const std::string& text) {
     return Error::invalid("listen", "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8443");
   }
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return Error::invalid("listen", "--listen: write IPv6 addresses in brackets, e.g. [::1]:8443");
+  }
   if (!validate::ip_address(host)) return Error::invalid("listen", "--listen address '" + host + "' is not an IP address");
   unsigned port = 0;
   const std::string port_text = text.substr(colon + 1);

@@ -13,7 +13,7 @@
 #include "common/crypto.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
-#include "unit/common/temp_dir.hpp"
+#include "unit/support/temp_dir.hpp"
 
 namespace balctl {
 namespace {

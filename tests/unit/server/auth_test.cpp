@@ -10,7 +10,7 @@
 #include "server/auth/admin_tokens.hpp"
 #include "server/auth/signing_key.hpp"
 #include "server/events/event_log.hpp"
-#include "unit/common/temp_dir.hpp"
+#include "unit/support/temp_dir.hpp"
 #include "unit/server/test_store.hpp"
 
 namespace balctl::auth {

@@ -6,7 +6,7 @@
 
 #include "common/time.hpp"
 #include "server/events/event_log.hpp"
-#include "unit/common/temp_dir.hpp"
+#include "unit/support/temp_dir.hpp"
 #include "unit/server/test_store.hpp"
 
 namespace balctl::events {

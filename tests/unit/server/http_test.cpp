@@ -51,7 +51,7 @@ TEST(ServeOptions, ListenAddresses) {
   EXPECT_EQ(app::parse_listen("127.0.0.1:8443")->port, 8443);
   EXPECT_EQ(app::parse_listen("[::1]:9000")->host, "::1");
   for (const char* bad :
-       {"127.0.0.1", ":8443", "127.0.0.1:", "localhost:8443", "127.0.0.1:70000", "1.2.3.4:x"}) {
+       {"127.0.0.1", ":8443", "127.0.0.1:", "localhost:8443", "127.0.0.1:70000", "1.2.3.4:x", "::1:8443"}) {
     EXPECT_FALSE(app::parse_listen(bad).ok()) << bad;
   }
 }

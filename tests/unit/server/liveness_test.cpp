@@ -10,7 +10,7 @@
 #include "server/liveness/liveness_table.hpp"
 #include "server/liveness/persister.hpp"
 #include "server/store/store.hpp"
-#include "unit/common/temp_dir.hpp"
+#include "unit/support/temp_dir.hpp"
 #include "unit/server/test_store.hpp"
 
 namespace balctl::liveness {

@@ -8,7 +8,7 @@
 
 #include "server/store/migrations.hpp"
 #include "server/store/sqlite.hpp"
-#include "unit/common/temp_dir.hpp"
+#include "unit/support/temp_dir.hpp"
 
 namespace balctl::store {
 namespace {

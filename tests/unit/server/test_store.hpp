@@ -1,4 +1,4 @@
-// A real SQLite store for tests, in a directory the caller owns (see unit/common/temp_dir.hpp).
+// A real SQLite store for tests, in a directory the caller owns (see unit/support/temp_dir.hpp).
 #pragma once
 
 #include <filesystem>

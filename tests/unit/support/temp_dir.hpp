@@ -1,10 +1,12 @@
-// A temporary directory removed with everything in it when the test ends.
+// A fresh temporary directory, removed with everything in it when the test ends. Shared by all unit
+// tests as "unit/support/temp_dir.hpp".
 #pragma once
 
-#include <stdlib.h>
-
 #include <filesystem>
+#include <stdexcept>
+#include <stdlib.h>
 #include <string>
+#include <system_error>
 
 namespace balctl::testing {
 
@@ -12,7 +14,8 @@ class TempDir {
  public:
   TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "balctl-unit-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path_ = pattern;
   }
   ~TempDir() {
     std::error_code ignored;
