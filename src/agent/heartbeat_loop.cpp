@@ -109,6 +109,7 @@ void HeartbeatLoop::after_failure(const Error& error, Clock::time_point now, Clo
   // Only a server that did not accept the connection can be detected coming back by a TCP probe; one that
   // answers with an error would pass the probe while still failing.
   probe = error.code == "unreachable";
+  spdlog::debug("heartbeat_retry code={} failures={} retry_in_ms={}", error.code, backoff_.failures(), delay.count());
   if (!worth_logging(backoff_.failures(), new_kind)) return;
   if (error.kind == Errc::unauthorized) {
     spdlog::error("heartbeat_refused reason=\"the control plane does not accept this member's secret\" "
