@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages balctl needs to build and run; with --test also the real servers the
-# test suite and benchmarks start (HAProxy, nginx, ...). Safe to run again: installed packages are skipped.
+# Installs the Debian 12 packages balctl needs to build and run; with --demo also HAProxy for the demo
+# member of scripts/run.sh; with --test also the real servers the test suite and benchmarks start (HAProxy,
+# nginx, ...). Safe to run again: installed packages are skipped.
 set -euo pipefail
 
 BUILD_PACKAGES=(
@@ -11,14 +12,17 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 RUN_PACKAGES=(curl openssl sqlite3 python3 procps)
+DEMO_PACKAGES=(haproxy)
 TEST_PACKAGES=(haproxy nginx socat iproute2)
 
 want_tests=0
+want_demo=0
 for arg in "$@"; do
   case "$arg" in
     --test) want_tests=1 ;;
-    -h|--help) echo "usage: $0 [--test]"; exit 0 ;;
-    *) echo "setup.sh: unknown argument '$arg' (usage: $0 [--test])" >&2; exit 2 ;;
+    --demo) want_demo=1 ;;
+    -h|--help) echo "usage: $0 [--demo] [--test]"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$arg' (usage: $0 [--demo] [--test])" >&2; exit 2 ;;
   esac
 done
 
@@ -31,6 +35,7 @@ if ! grep -q '^VERSION_ID="12"' /etc/os-release 2>/dev/null; then
 fi
 
 packages=("${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}")
+(( want_demo )) && packages+=("${DEMO_PACKAGES[@]}")
 (( want_tests )) && packages+=("${TEST_PACKAGES[@]}")
 
 missing=()
