@@ -15,7 +15,7 @@ public_url=${BALCTL_PUBLIC_URL:-}
 demo_http=${BALCTL_DEMO_HTTP:-127.0.0.1:18080}
 
 bash "$root/scripts/setup.sh" --demo
-bash "$root/scripts/build.sh"
+bash "$root/scripts/build.sh" balctl balctl-agent
 
 balctl=$build_dir/balctl
 agent=$build_dir/balctl-agent
