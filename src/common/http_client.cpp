@@ -45,6 +45,14 @@ HttpClient::~HttpClient() {
 
 Result<HttpReply> HttpClient::request(std::string_view method, const std::string& url, std::string_view body,
                                       std::string_view bearer_token) {
+  std::vector<std::string> headers;
+  if (!bearer_token.empty()) headers.push_back("Authorization: Bearer " + std::string(bearer_token));
+  return request_with_headers(method, url, body, headers);
+}
+
+Result<HttpReply> HttpClient::request_with_headers(std::string_view method, const std::string& url,
+                                                   std::string_view body, const std::vector<std::string>& extra,
+                                                   std::string_view content_type) {
   CURL* curl = impl_->curl;
   if (curl == nullptr) return Error::internal("libcurl failed to initialise");
   const auto& o = impl_->options;
@@ -77,13 +85,12 @@ Result<HttpReply> HttpClient::request(std::string_view method, const std::string
   const std::string method_text(method);
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_text.c_str());
   curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-  std::string authorization;
-  if (!bearer_token.empty()) {
-    authorization = "Authorization: Bearer " + std::string(bearer_token);
-    headers = curl_slist_append(headers, authorization.c_str());
-  }
+  // Never wait for a "100 Continue" our server (or a provider) may not send.
+  headers = curl_slist_append(headers, "Expect:");
+  for (const auto& line : extra) headers = curl_slist_append(headers, line.c_str());
+  const std::string content_type_line = "Content-Type: " + std::string(content_type);
   if (method_text != "GET" && method_text != "DELETE") {
-    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, content_type_line.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }

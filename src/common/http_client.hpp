@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -39,6 +40,11 @@ class HttpClient {
   // code "unreachable" or "tls_error" and curl's reason in the message.
   Result<HttpReply> request(std::string_view method, const std::string& url, std::string_view body = {},
                             std::string_view bearer_token = {});
+  // The same with arbitrary extra header lines ("X-API-Key: ..."); the body, if any, is sent as
+  // `content_type`.
+  Result<HttpReply> request_with_headers(std::string_view method, const std::string& url, std::string_view body,
+                                         const std::vector<std::string>& headers,
+                                         std::string_view content_type = "application/json");
 
  private:
   struct Impl;

@@ -1,0 +1,39 @@
+// JSON over HTTPS for the API-based providers: one call, its status and parsed body, with transport
+// failures, auth refusals and rate limits mapped to the provider error codes of dns_provider.hpp.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <vector>
+
+#include "common/http_client.hpp"
+#include "common/result.hpp"
+
+namespace balctl::dns {
+
+struct ApiReply {
+  long status = 0;
+  boost::json::value body;  // null when the body is empty or not JSON
+};
+
+class ProviderApi {
+ public:
+  // `provider` names the service in error messages ("PowerDNS API", "Cloudflare API", ...).
+  ProviderApi(std::string provider, std::vector<std::string> auth_headers);
+
+  // Errors: dns_unreachable (transport), dns_auth (401/403), dns_rate_limited (429), dns_servfail (5xx).
+  // Other statuses come back as replies for the provider to interpret.
+  Result<ApiReply> call(std::string_view method, const std::string& url, std::string_view body = {},
+                        std::string_view content_type = "application/json");
+
+ private:
+  std::string provider_;
+  std::vector<std::string> auth_headers_;
+  HttpClient http_;
+};
+
+// Percent-encodes a query value.
+std::string query_escape(std::string_view text);
+
+}  // namespace balctl::dns

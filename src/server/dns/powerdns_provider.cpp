@@ -1,0 +1,113 @@
+#include "server/dns/powerdns_provider.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+#include "server/dns/dns_query.hpp"
+#include "server/dns/rfc2136_provider.hpp"
+
+namespace balctl::dns {
+namespace {
+
+std::string api_message(const ApiReply& reply) {
+  if (reply.body.is_object()) {
+    if (const auto* error = reply.body.as_object().if_contains("error"); error != nullptr && error->is_string()) {
+      return std::string(error->as_string());
+    }
+  }
+  return "HTTP " + std::to_string(reply.status);
+}
+
+Result<AuthoritativeServer> verify_server(const std::string& text) {
+  std::string host = text;
+  std::int64_t port = 53;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos && text.find(':') == colon) {
+    host = text.substr(0, colon);
+    port = std::stoll(text.substr(colon + 1));
+  }
+  auto address = resolve_server_address(host);
+  if (!address) return address.error();
+  return AuthoritativeServer{*address, port};
+}
+
+}  // namespace
+
+PowerDnsProvider::PowerDnsProvider(PowerDnsConfig config)
+    : config_(std::move(config)), api_("PowerDNS API", {"X-API-Key: " + config_.api_key}) {}
+
+std::string PowerDnsProvider::zone_url() const {
+  return config_.api_url + "/api/v1/servers/" + query_escape(config_.server_id) + "/zones/" +
+         query_escape(config_.zone + ".");
+}
+
+Result<boost::json::object> PowerDnsProvider::zone() {
+  auto reply = api_.call("GET", zone_url());
+  if (!reply) return reply.error();
+  if (reply->status == 404 || reply->status == 422) {
+    return Error{Errc::not_found, "dns_notzone", "PowerDNS has no zone " + config_.zone + ": " + api_message(*reply), {}};
+  }
+  if (reply->status != 200 || !reply->body.is_object()) {
+    return Error{Errc::unavailable, "dns_error", "PowerDNS API: " + api_message(*reply), {}};
+  }
+  return reply->body.as_object();
+}
+
+Status PowerDnsProvider::set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) {
+  if (!in_zone(fqdn, config_.zone)) {
+    return Error{Errc::invalid_argument, "dns_notzone", fqdn + " is not inside zone " + config_.zone, {}};
+  }
+  const boost::json::object body{
+      {"rrsets", boost::json::array{boost::json::object{
+                     {"name", fqdn + "."},
+                     {"type", "A"},
+                     {"ttl", ttl},
+                     {"changetype", "REPLACE"},
+                     {"records", boost::json::array{boost::json::object{{"content", ipv4}, {"disabled", false}}}}}}}};
+  auto reply = api_.call("PATCH", zone_url(), boost::json::serialize(body));
+  if (!reply) return reply.error();
+  if (reply->status == 204 || reply->status == 200) return {};
+  if (reply->status == 404) {
+    return Error{Errc::not_found, "dns_notzone", "PowerDNS has no zone " + config_.zone + ": " + api_message(*reply), {}};
+  }
+  return Error{Errc::invalid_argument, "dns_error", "PowerDNS refused the change: " + api_message(*reply), {}};
+}
+
+Result<std::vector<std::string>> PowerDnsProvider::get_a_records(const std::string& fqdn) {
+  if (!config_.verify_server.empty()) {
+    auto server = verify_server(config_.verify_server);
+    if (!server) return server.error();
+    return query_a(*server, fqdn);
+  }
+  auto zone_object = zone();
+  if (!zone_object) return zone_object.error();
+  std::vector<std::string> addresses;
+  const auto* rrsets = zone_object->if_contains("rrsets");
+  if (rrsets == nullptr || !rrsets->is_array()) return addresses;
+  for (const auto& rrset : rrsets->as_array()) {
+    const auto& set = rrset.as_object();
+    if (set.at("type") != "A" || set.at("name") != boost::json::string(fqdn + ".")) continue;
+    for (const auto& record : set.at("records").as_array()) {
+      addresses.emplace_back(record.at("content").as_string());
+    }
+  }
+  std::sort(addresses.begin(), addresses.end());
+  return addresses;
+}
+
+Result<std::optional<std::uint32_t>> PowerDnsProvider::soa_serial() {
+  if (!config_.verify_server.empty()) {
+    auto server = verify_server(config_.verify_server);
+    if (!server) return server.error();
+    auto serial = query_soa_serial(*server, config_.zone);
+    if (!serial) return serial.error();
+    return std::optional<std::uint32_t>(*serial);
+  }
+  auto zone_object = zone();
+  if (!zone_object) return zone_object.error();
+  const auto* serial = zone_object->if_contains("serial");
+  if (serial == nullptr || !serial->is_number()) return std::optional<std::uint32_t>{};
+  return std::optional<std::uint32_t>(serial->to_number<std::uint32_t>());
+}
+
+}  // namespace balctl::dns

@@ -1,0 +1,28 @@
+// The PowerDNS Authoritative HTTP API: one PATCH that REPLACEs the A RRset. Verified by asking PowerDNS's
+// own DNS service when verify_server is set, else through the API.
+#pragma once
+
+#include "server/dns/api_client.hpp"
+#include "server/dns/dns_provider.hpp"
+#include "server/dns/provider_config.hpp"
+
+namespace balctl::dns {
+
+class PowerDnsProvider final : public DnsProvider {
+ public:
+  explicit PowerDnsProvider(PowerDnsConfig config);
+
+  std::string kind() const override { return "powerdns"; }
+  Status set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) override;
+  Result<std::vector<std::string>> get_a_records(const std::string& fqdn) override;
+  Result<std::optional<std::uint32_t>> soa_serial() override;
+
+ private:
+  std::string zone_url() const;
+  Result<boost::json::object> zone();
+
+  PowerDnsConfig config_;
+  ProviderApi api_;
+};
+
+}  // namespace balctl::dns

@@ -1,0 +1,175 @@
+#include "server/dns/rfc2136_provider.hpp"
+
+
+#include <memory>
+
+#include "server/dns/dns_query.hpp"
+
+// ldns defines true/false/bool macros in C++; it must come after every other header.
+#include <ldns/ldns.h>
+
+namespace balctl::dns {
+namespace {
+
+constexpr int kPrerequisiteRetries = 3;
+// TSIG error field values (RFC 8945 section 4.3).
+constexpr int kTsigBadSig = 16;
+constexpr int kTsigBadKey = 17;
+constexpr int kTsigBadTime = 18;
+
+struct Owned {
+  ldns_resolver* resolver = nullptr;
+  ldns_pkt* update = nullptr;
+  ldns_pkt* answer = nullptr;
+  ldns_rr_list* prerequisites = ldns_rr_list_new();
+  ldns_rr_list* changes = ldns_rr_list_new();
+  ~Owned() {
+    if (resolver != nullptr) ldns_resolver_deep_free(resolver);
+    if (update != nullptr) ldns_pkt_free(update);
+    if (answer != nullptr) ldns_pkt_free(answer);
+    ldns_rr_list_deep_free(prerequisites);
+    ldns_rr_list_deep_free(changes);
+  }
+};
+
+Error dns_error(Errc kind, std::string code, std::string message) {
+  return Error{kind, std::move(code), std::move(message), {}};
+}
+
+// An RR with no rdata: the "RRset does not exist" prerequisite (class NONE) and "delete RRset" (class
+// ANY) of RFC 2136 sections 2.4.3 and 2.5.2.
+ldns_rr* empty_rr(const std::string& owner, ldns_rr_class klass) {
+  ldns_rr* rr = ldns_rr_new();
+  ldns_rr_set_owner(rr, ldns_dname_new_frm_str(owner.c_str()));
+  ldns_rr_set_type(rr, LDNS_RR_TYPE_A);
+  ldns_rr_set_class(rr, klass);
+  ldns_rr_set_ttl(rr, 0);
+  return rr;
+}
+
+ldns_rr* a_rr(const std::string& owner, std::int64_t ttl, const std::string& ipv4) {
+  ldns_rr* rr = nullptr;
+  const std::string text = owner + ". " + std::to_string(ttl) + " IN A " + ipv4;
+  if (ldns_rr_new_frm_str(&rr, text.c_str(), 0, nullptr, nullptr) != LDNS_STATUS_OK) return nullptr;
+  return rr;
+}
+
+// The TSIG error of a reply, when it carries a TSIG record.
+int tsig_error(const ldns_pkt* reply) {
+  const ldns_rr* tsig = ldns_pkt_tsig(reply);
+  if (tsig == nullptr || ldns_rr_rd_count(tsig) < 6) return 0;
+  return ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
+}
+
+Error explain_rcode(int rcode, int tsig, const std::string& where, const std::string& zone) {
+  if (rcode == LDNS_RCODE_NOTAUTH) {
+    std::string why = "the server does not accept our TSIG key";
+    if (tsig == kTsigBadKey) why = "the server does not know our TSIG key name or algorithm (BADKEY)";
+    if (tsig == kTsigBadSig) why = "the TSIG secret is wrong (BADSIG)";
+    if (tsig == kTsigBadTime) why = "the clocks differ by more than the TSIG fudge (BADTIME)";
+    if (tsig == 0) why = "the server is not authoritative for zone " + zone + " or rejects our key";
+    return dns_error(Errc::forbidden, "dns_notauth", where + " answered NOTAUTH: " + why);
+  }
+  if (rcode == LDNS_RCODE_REFUSED) {
+    return dns_error(Errc::forbidden, "dns_refused",
+                     where + " answered REFUSED: updates to zone " + zone + " are not allowed for this key");
+  }
+  if (rcode == LDNS_RCODE_NOTZONE) {
+    return dns_error(Errc::not_found, "dns_notzone", where + " answered NOTZONE: the name is not in zone " + zone);
+  }
+  if (rcode == LDNS_RCODE_NXRRSET || rcode == LDNS_RCODE_YXRRSET) {
+    return dns_error(Errc::conflict, "dns_prerequisite", where + " answered " + rcode_name(rcode) +
+                                                             ": the record changed since we read it");
+  }
+  if (rcode == LDNS_RCODE_SERVFAIL) {
+    return dns_error(Errc::unavailable, "dns_servfail", where + " answered SERVFAIL (zone not loaded?)");
+  }
+  return dns_error(Errc::unavailable, "dns_error", where + " answered " + rcode_name(rcode));
+}
+
+}  // namespace
+
+bool in_zone(const std::string& fqdn, const std::string& zone) {
+  return fqdn == zone || (fqdn.size() > zone.size() && fqdn.compare(fqdn.size() - zone.size(), zone.size(), zone) == 0 &&
+                          fqdn[fqdn.size() - zone.size() - 1] == '.');
+}
+
+Result<std::vector<std::string>> Rfc2136Provider::get_a_records(const std::string& fqdn) {
+  auto address = resolve_server_address(config_.server);
+  if (!address) return address.error();
+  return query_a({*address, config_.port}, fqdn);
+}
+
+Result<std::optional<std::uint32_t>> Rfc2136Provider::soa_serial() {
+  auto address = resolve_server_address(config_.server);
+  if (!address) return address.error();
+  auto serial = query_soa_serial({*address, config_.port}, config_.zone);
+  if (!serial) return serial.error();
+  return std::optional<std::uint32_t>(*serial);
+}
+
+Status Rfc2136Provider::set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) {
+  if (!in_zone(fqdn, config_.zone)) {
+    return dns_error(Errc::invalid_argument, "dns_notzone", fqdn + " is not inside zone " + config_.zone);
+  }
+  for (int attempt = 1;; ++attempt) {
+    auto current = get_a_records(fqdn);
+    if (!current) return current.error();
+    auto status = send_update(fqdn, *current, ipv4, ttl);
+    if (status || status.error().code != "dns_prerequisite" || attempt >= kPrerequisiteRetries) return status;
+  }
+}
+
+Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<std::string>& current,
+                                    const std::string& ipv4, std::int64_t ttl) {
+  auto address = resolve_server_address(config_.server);
+  if (!address) return address.error();
+  const std::string where = *address + ":" + std::to_string(config_.port);
+  Owned o;
+  o.resolver = ldns_resolver_new();
+  ldns_rdf* server = ldns_rdf_new_frm_str(address->find(':') == std::string::npos ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+                                          address->c_str());
+  ldns_resolver_push_nameserver(o.resolver, server);
+  ldns_rdf_deep_free(server);
+  ldns_resolver_set_port(o.resolver, static_cast<std::uint16_t>(config_.port));
+  ldns_resolver_set_timeout(o.resolver, timeval{1, 0});
+  ldns_resolver_set_retry(o.resolver, 2);
+  ldns_resolver_set_retrans(o.resolver, 1);
+  const std::string key_name = config_.tsig_name + ".";
+  const std::string algorithm = config_.tsig_algorithm + ".";
+  ldns_resolver_set_tsig_keyname(o.resolver, key_name.c_str());
+  ldns_resolver_set_tsig_algorithm(o.resolver, algorithm.c_str());
+  ldns_resolver_set_tsig_keydata(o.resolver, config_.tsig_secret.c_str());
+
+  if (current.empty()) {
+    ldns_rr_list_push_rr(o.prerequisites, empty_rr(fqdn, LDNS_RR_CLASS_NONE));
+  } else {
+    for (const auto& address_text : current) ldns_rr_list_push_rr(o.prerequisites, a_rr(fqdn, 0, address_text));
+  }
+  ldns_rr_list_push_rr(o.changes, empty_rr(fqdn, LDNS_RR_CLASS_ANY));
+  ldns_rr* added = a_rr(fqdn, ttl, ipv4);
+  if (added == nullptr) return dns_error(Errc::invalid_argument, "dns_config", "'" + ipv4 + "' is not an IPv4 address");
+  ldns_rr_list_push_rr(o.changes, added);
+
+  o.update = ldns_update_pkt_new(ldns_dname_new_frm_str(config_.zone.c_str()), LDNS_RR_CLASS_IN, o.prerequisites,
+                                 o.changes, nullptr);
+  if (o.update == nullptr || ldns_update_pkt_tsig_add(o.update, o.resolver) != LDNS_STATUS_OK) {
+    return dns_error(Errc::invalid_argument, "dns_config", "cannot sign the update with TSIG key " + config_.tsig_name);
+  }
+  const ldns_status status = ldns_resolver_send_pkt(&o.answer, o.resolver, o.update);
+  if (o.answer != nullptr && ldns_pkt_get_rcode(o.answer) != LDNS_RCODE_NOERROR) {
+    // An error answer is reported as such even when its own TSIG cannot be verified (a server that does
+    // not know our key cannot sign its refusal).
+    return explain_rcode(ldns_pkt_get_rcode(o.answer), tsig_error(o.answer), where, config_.zone);
+  }
+  if (status == LDNS_STATUS_CRYPTO_TSIG_BOGUS) {
+    return dns_error(Errc::forbidden, "dns_notauth", where + " sent a reply whose TSIG signature does not verify");
+  }
+  if (status != LDNS_STATUS_OK || o.answer == nullptr) {
+    return dns_error(Errc::unavailable, "dns_unreachable",
+                     "no answer from " + where + " to the update: " + ldns_get_errorstr_by_id(status));
+  }
+  return {};
+}
+
+}  // namespace balctl::dns

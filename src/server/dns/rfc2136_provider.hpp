@@ -1,0 +1,32 @@
+// RFC 2136 dynamic update, signed with TSIG (RFC 8945), via ldns. Works with BIND, Knot, PowerDNS and
+// Windows DNS. The change is one UPDATE message: prerequisite "the A RRset is exactly what we just read"
+// (or "does not exist"), delete the A RRset, add the new A. If someone else changed the record in
+// between, the prerequisite fails (NXRRSET) and we read again, so we never overwrite a change we did
+// not see.
+#pragma once
+
+#include "server/dns/dns_provider.hpp"
+#include "server/dns/provider_config.hpp"
+
+namespace balctl::dns {
+
+class Rfc2136Provider final : public DnsProvider {
+ public:
+  explicit Rfc2136Provider(Rfc2136Config config) : config_(std::move(config)) {}
+
+  std::string kind() const override { return "rfc2136"; }
+  Status set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) override;
+  Result<std::vector<std::string>> get_a_records(const std::string& fqdn) override;
+  Result<std::optional<std::uint32_t>> soa_serial() override;
+
+ private:
+  Status send_update(const std::string& fqdn, const std::vector<std::string>& current, const std::string& ipv4,
+                     std::int64_t ttl);
+
+  Rfc2136Config config_;
+};
+
+// Whether `fqdn` is `zone` or below it (both already lower case, no trailing dot).
+bool in_zone(const std::string& fqdn, const std::string& zone);
+
+}  // namespace balctl::dns

@@ -1,0 +1,188 @@
+// Configuration, restart recovery and operator requests of the decision engine.
+#include "server/failover/decision_engine.hpp"
+
+namespace balctl::failover {
+namespace {
+
+Error refused(std::string code, std::string message) {
+  return Error{Errc::conflict, std::move(code), std::move(message), {}};
+}
+
+}  // namespace
+
+void DecisionEngine::put_pool(const PoolSettings& pool) {
+  auto& p = pools_[pool.id];
+  p.s = pool;
+}
+
+void DecisionEngine::remove_pool(std::int64_t pool_id) {
+  pools_.erase(pool_id);
+  std::erase_if(members_, [pool_id](const auto& entry) { return entry.second.s.pool_id == pool_id; });
+}
+
+void DecisionEngine::put_member(const MemberSettings& member) {
+  auto& m = members_[member.id];
+  m.s = member;
+  auto pool = pools_.find(member.pool_id);
+  if (pool == pools_.end()) return;
+  if (member.role == "active") {
+    pool->second.active = member.id;
+  } else if (pool->second.active && *pool->second.active == member.id) {
+    pool->second.active.reset();
+  }
+}
+
+void DecisionEngine::remove_member(std::int64_t member_id) {
+  const auto it = members_.find(member_id);
+  if (it == members_.end()) return;
+  auto pool = pools_.find(it->second.s.pool_id);
+  if (pool != pools_.end()) {
+    if (pool->second.active && *pool->second.active == member_id) pool->second.active.reset();
+    if (pool->second.switching && pool->second.switching->target == member_id) pool->second.switching.reset();
+  }
+  members_.erase(it);
+}
+
+void DecisionEngine::restore(const LastSeen& seen) {
+  const auto it = members_.find(seen.member_id);
+  if (it == members_.end()) return;
+  it->second.last_heartbeat = seen.at_ms;
+  it->second.haproxy = seen.haproxy;
+  it->second.observed_ip = seen.observed_ip;
+}
+
+void DecisionEngine::restore_published(std::int64_t pool_id, const std::string& ipv4, std::int64_t last_failover_ms) {
+  const auto it = pools_.find(pool_id);
+  if (it == pools_.end()) return;
+  it->second.published_ip = ipv4;
+  it->second.last_failover = last_failover_ms;
+}
+
+Actions DecisionEngine::resume(std::int64_t pool_id, std::int64_t target_id, const std::string& reason,
+                               const std::string& actor, std::int64_t now) {
+  Actions out;
+  const auto pool = pools_.find(pool_id);
+  const auto target = members_.find(target_id);
+  if (pool == pools_.end() || target == members_.end() || target->second.s.pool_id != pool_id) {
+    if (pool != pools_.end()) out.emplace_back(PersistPending{pool_id, std::nullopt, {}, {}});
+    return out;
+  }
+  event(out, pool->second, "failover_resumed", target->second.s.hostname, actor,
+        "finishing the failover interrupted by a control-plane restart: " + reason);
+  // The target was chosen before the restart; it is not re-judged until it has had a chance to report.
+  start_switch(pool->second, target->second, reason, actor, false, true, now, out);
+  return out;
+}
+
+Result<Plan> DecisionEngine::request_failover(std::int64_t pool_id, std::int64_t target_id, bool force, bool dry_run,
+                                              const std::string& actor, std::int64_t now, Actions& out) {
+  const auto pool = pools_.find(pool_id);
+  const auto target = members_.find(target_id);
+  if (pool == pools_.end() || target == members_.end() || target->second.s.pool_id != pool_id) {
+    return Error::not_found("member_not_found", "no such member in this pool");
+  }
+  Pool& p = pool->second;
+  const Member& m = target->second;
+  if (p.active && *p.active == target_id && !p.switching) {
+    return refused("already_active", m.s.hostname + " is already the active member");
+  }
+  if (!m.s.enrolled) return refused("not_enrolled", m.s.hostname + " has not enrolled yet");
+  const std::string why = unready_reason(m, p, now);
+  if (!why.empty() && !force) {
+    return refused("target_not_ready", m.s.hostname + " is not failover-ready (" + why + "); use --force to move anyway");
+  }
+  if (p.switching && p.switching->target != target_id && !force) {
+    return refused("failover_in_progress", "a failover to " + name_of(p.switching->target) +
+                                               " is in progress; use --force to redirect it");
+  }
+  Plan plan{"point " + p.s.hostname + " at " + m.s.hostname + " (" + publish_address(p, m) + ") instead of " +
+                name_of(p.active) + (why.empty() ? "" : " although it is " + why),
+            target_id};
+  if (dry_run) return plan;
+  p.switching.reset();
+  start_switch(p, m, "manual cutover requested by " + actor, actor, false, force, now, out);
+  return plan;
+}
+
+Result<Plan> DecisionEngine::set_maintenance(std::int64_t member_id, bool on, bool force, bool dry_run,
+                                             const std::string& actor, std::int64_t now, Actions& out) {
+  const auto it = members_.find(member_id);
+  if (it == members_.end()) return Error::not_found("member_not_found", "no such member");
+  Member& m = it->second;
+  Pool& p = pools_.at(m.s.pool_id);
+  if (on == (m.s.role == "maintenance")) {
+    return Plan{m.s.hostname + (on ? " is already in maintenance" : " is not in maintenance"), p.active};
+  }
+  if (!on) {
+    Plan plan{m.s.hostname + " leaves maintenance and becomes a standby (failover-ready after " +
+                  std::to_string(p.s.settle_ms / 1000) + " s of health)",
+              p.active};
+    if (dry_run) return plan;
+    m.s.role = "standby";
+    m.healthy_since = now;  // like a member that comes back: it must settle first
+    m.was_healthy = true;
+    out.emplace_back(SetRole{member_id, "standby"});
+    event(out, p, "maintenance_off", m.s.hostname, actor, m.s.hostname + " left maintenance");
+    return plan;
+  }
+  const bool is_active = p.active && *p.active == member_id;
+  if (!is_active) {
+    Plan plan{m.s.hostname + " enters maintenance; it will not be chosen for failover", p.active};
+    if (dry_run) return plan;
+    m.s.role = "maintenance";
+    out.emplace_back(SetRole{member_id, "maintenance"});
+    event(out, p, "maintenance_on", m.s.hostname, actor, m.s.hostname + " entered maintenance");
+    return plan;
+  }
+  const Member* target = best_standby(p, now, member_id);
+  if (target == nullptr) {
+    if (!force) {
+      return refused("no_standby", "no failover-ready standby can take over from " + m.s.hostname +
+                                       "; use --force to enter maintenance while it still serves " + p.s.hostname);
+    }
+    Plan plan{m.s.hostname + " enters maintenance but stays in " + p.s.hostname + ": no standby can take over",
+              p.active};
+    if (dry_run) return plan;
+    m.s.role = "maintenance";
+    out.emplace_back(SetRole{member_id, "maintenance"});
+    event(out, p, "maintenance_on", m.s.hostname, actor, plan.summary);
+    return plan;
+  }
+  Plan plan{"planned cutover: point " + p.s.hostname + " at " + target->s.hostname + " (" +
+                publish_address(p, *target) + "), then " + m.s.hostname + " enters maintenance",
+            target->s.id};
+  if (dry_run) return plan;
+  start_switch(p, *target, "planned cutover: " + m.s.hostname + " enters maintenance", actor, true, false, now, out);
+  return plan;
+}
+
+std::optional<PoolStatus> DecisionEngine::status(std::int64_t pool_id, std::int64_t now) const {
+  const auto it = pools_.find(pool_id);
+  if (it == pools_.end()) return std::nullopt;
+  const Pool& p = it->second;
+  PoolStatus status;
+  status.active_id = p.active;
+  status.published_ipv4 = p.published_ip;
+  status.last_failover_ms = p.last_failover;
+  status.phase = "steady";
+  if (p.switching) {
+    status.phase = "switching";
+    status.switching_to = p.switching->target;
+  } else if (p.down_alerted) {
+    status.phase = "down";
+  } else if (p.confirming && p.active && !fresh(members_.at(*p.active), p, now)) {
+    status.phase = "confirming";
+  }
+  return status;
+}
+
+std::string DecisionEngine::readiness(std::int64_t member_id, std::int64_t now) const {
+  const auto it = members_.find(member_id);
+  if (it == members_.end()) return "unknown member";
+  const auto pool = pools_.find(it->second.s.pool_id);
+  if (pool == pools_.end()) return "unknown pool";
+  const auto why = unready_reason(it->second, pool->second, now);
+  return why.empty() ? "ready" : why;
+}
+
+}  // namespace balctl::failover

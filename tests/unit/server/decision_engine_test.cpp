@@ -1,0 +1,470 @@
+#include <gtest/gtest.h>
+
+#include "server/failover/decision_engine.hpp"
+
+namespace balctl::failover {
+namespace {
+
+using protocol::HaproxyState;
+
+constexpr std::int64_t kStart = 1'000'000;
+constexpr std::int64_t kPool = 1;
+constexpr std::int64_t kA = 10;  // active
+constexpr std::int64_t kB = 11;
+constexpr std::int64_t kC = 12;
+
+template <class T>
+std::vector<T> all(const Actions& actions) {
+  std::vector<T> out;
+  for (const auto& action : actions) {
+    if (const auto* typed = std::get_if<T>(&action)) out.push_back(*typed);
+  }
+  return out;
+}
+
+template <class T>
+std::optional<T> first(const Actions& actions) {
+  auto found = all<T>(actions);
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+bool has_event(const Actions& actions, const std::string& kind) {
+  for (const auto& e : all<RecordEvent>(actions)) {
+    if (e.kind == kind) return true;
+  }
+  return false;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { configure(); }
+
+  void configure(std::vector<int> probe_ports = {}, std::string failback = "none", bool has_dns = true) {
+    engine_ = std::make_unique<DecisionEngine>(kStart);
+    PoolSettings pool;
+    pool.id = kPool;
+    pool.name = "web";
+    pool.hostname = "lb.example.com";
+    pool.delay_ms = 3000;
+    pool.grace_ms = 0;
+    pool.failback = std::move(failback);
+    pool.failback_after_ms = 5000;
+    pool.dwell_ms = 30'000;
+    pool.settle_ms = 10'000;
+    pool.probe_ports = std::move(probe_ports);
+    pool.has_dns = has_dns;
+    engine_->put_pool(pool);
+    member(kA, "lb-a", "192.0.2.1", "active", 100);
+    member(kB, "lb-b", "192.0.2.2", "standby", 100);
+    member(kC, "lb-c", "192.0.2.3", "standby", 100);
+    now_ = kStart;
+  }
+
+  void member(std::int64_t id, std::string host, std::string ip, std::string role, std::int64_t priority) {
+    engine_->put_member({id, kPool, std::move(host), std::move(ip), std::move(role), priority, true});
+  }
+
+  Actions hb(std::int64_t id, HaproxyState state = HaproxyState::running, std::string observed = "198.51.100.1") {
+    return engine_->on_heartbeat(id, state, observed, now_);
+  }
+  // Everyone reports every second until `until`.
+  Actions run_healthy(std::int64_t until, std::vector<std::int64_t> members = {kA, kB, kC}) {
+    Actions out;
+    for (; now_ < until; now_ += 1000) {
+      for (auto id : members) {
+        auto a = hb(id);
+        out.insert(out.end(), a.begin(), a.end());
+      }
+    }
+    return out;
+  }
+  Actions tick_to(std::int64_t until, std::int64_t step = 100) {
+    Actions out;
+    for (; now_ <= until; now_ += step) {
+      auto a = engine_->on_tick(now_);
+      out.insert(out.end(), a.begin(), a.end());
+    }
+    now_ -= step;
+    return out;
+  }
+  Actions dns_ok(const ApplyDns& apply) { return engine_->on_dns_result(kPool, apply.attempt_id, {}, now_); }
+
+  // Moves the clock to `at`, delivers the given heartbeats and a tick, and returns every action.
+  Actions step(std::int64_t at, std::vector<std::pair<std::int64_t, HaproxyState>> reports) {
+    now_ = at;
+    Actions out;
+    for (const auto& [id, state] : reports) {
+      auto a = hb(id, state);
+      out.insert(out.end(), a.begin(), a.end());
+    }
+    auto a = engine_->on_tick(now_);
+    out.insert(out.end(), a.begin(), a.end());
+    return out;
+  }
+  static constexpr auto kUp = HaproxyState::running;
+
+  std::unique_ptr<DecisionEngine> engine_;
+  std::int64_t now_ = kStart;
+};
+
+TEST_F(EngineTest, HaproxyStoppedOnTheActiveFailsOverAtOnceAndCommitsAfterDns) {
+  run_healthy(kStart + 5000);
+  const auto decided = hb(kA, HaproxyState::stopped);
+  const auto apply = first<ApplyDns>(decided);
+  ASSERT_TRUE(apply) << "grace 0: the state-change heartbeat itself decides";
+  EXPECT_EQ(apply->fqdn, "lb.example.com");
+  EXPECT_TRUE(apply->ipv4 == "192.0.2.2" || apply->ipv4 == "192.0.2.3");
+  EXPECT_EQ(first<PersistPending>(decided)->target_member_id.has_value(), true);
+  EXPECT_TRUE(has_event(decided, "failover_started"));
+  EXPECT_EQ(engine_->status(kPool, now_)->phase, "switching");
+
+  const auto committed = dns_ok(*apply);
+  const auto roles = first<CommitRoles>(committed);
+  ASSERT_TRUE(roles);
+  EXPECT_EQ(roles->previous_active_id, kA);
+  EXPECT_EQ(roles->previous_role, "standby");
+  EXPECT_EQ(roles->published_ipv4, apply->ipv4);
+  EXPECT_TRUE(has_event(committed, "failover"));
+  EXPECT_EQ(first<RaiseAlert>(committed)->kind, "failover");
+  EXPECT_FALSE(first<PersistPending>(committed)->target_member_id.has_value());
+  EXPECT_EQ(engine_->status(kPool, now_)->phase, "steady");
+}
+
+TEST_F(EngineTest, GraceDelaysAHaproxyFailover) {
+  PoolSettings pool;
+  pool.id = kPool;
+  pool.hostname = "lb.example.com";
+  pool.delay_ms = 3000;
+  pool.grace_ms = 1000;
+  pool.has_dns = true;
+  pool.settle_ms = 10'000;
+  engine_->put_pool(pool);
+  run_healthy(kStart + 5000);
+  EXPECT_FALSE(first<ApplyDns>(hb(kA, HaproxyState::stopped)));
+  now_ += 500;
+  EXPECT_FALSE(first<ApplyDns>(engine_->on_tick(now_)));
+  now_ += 500;
+  EXPECT_TRUE(first<ApplyDns>(engine_->on_tick(now_)));
+}
+
+TEST_F(EngineTest, HaproxyBackWithinGraceCancels) {
+  PoolSettings pool;
+  pool.id = kPool;
+  pool.hostname = "lb.example.com";
+  pool.delay_ms = 3000;
+  pool.grace_ms = 2000;
+  pool.has_dns = true;
+  engine_->put_pool(pool);
+  run_healthy(kStart + 5000);
+  hb(kA, HaproxyState::stopped);
+  now_ += 1000;
+  hb(kA, HaproxyState::running);
+  EXPECT_FALSE(first<ApplyDns>(tick_to(now_ + 3000)));
+}
+
+TEST_F(EngineTest, SilentActiveWithoutProbePortsFailsOverAtTheDelay) {
+  run_healthy(kStart + 5000);
+  const auto last = now_ - 1000;  // A's last heartbeat
+  Actions until_delay;
+  for (; now_ < last + 3000; now_ += 500) {
+    hb(kB);
+    hb(kC);
+    auto a = engine_->on_tick(now_);
+    until_delay.insert(until_delay.end(), a.begin(), a.end());
+  }
+  EXPECT_FALSE(first<ApplyDns>(until_delay));
+  now_ = last + 3001;
+  const auto decided = engine_->on_tick(now_);
+  ASSERT_TRUE(first<ApplyDns>(decided));
+  EXPECT_NE(all<RecordEvent>(decided).back().message.find("no heartbeat"), std::string::npos);
+}
+
+TEST_F(EngineTest, SilentButReachableActiveIsNotFailedOver) {
+  configure({80, 443});
+  run_healthy(kStart + 5000);
+  const auto last = now_ - 1000;
+  const auto probing = step(last + 1500, {{kB, kUp}, {kC, kUp}});
+  const auto probe = first<ProbeRequest>(probing);
+  ASSERT_TRUE(probe) << "probes start once a heartbeat is overdue, before the delay expires";
+  EXPECT_EQ(probe->target_ipv4, "192.0.2.1");
+  EXPECT_EQ(probe->ports, (std::vector<int>{80, 443}));
+  EXPECT_EQ(probe->voters, (std::vector<std::int64_t>{kB, kC}));
+  engine_->on_probe_vote(kPool, {probe->probe_id, 0, true}, now_);
+  engine_->on_probe_vote(kPool, {probe->probe_id, kB, true}, now_);
+  engine_->on_probe_vote(kPool, {probe->probe_id, kB, false}, now_);  // a second vote is ignored
+  engine_->on_probe_vote(kPool, {probe->probe_id, 99, false}, now_);  // not asked: ignored
+  const auto judged = step(last + 3100, {{kB, kUp}, {kC, kUp}});
+  EXPECT_FALSE(first<ApplyDns>(judged));
+  EXPECT_TRUE(has_event(judged, "lost_contact_reachable"));
+  EXPECT_EQ(first<RaiseAlert>(judged)->kind, "lost_contact_reachable");
+  EXPECT_FALSE(has_event(step(now_ + 200, {{kB, kUp}}), "lost_contact_reachable")) << "raised once per outage";
+  now_ += 100;
+  EXPECT_TRUE(has_event(hb(kA), "contact_restored"));
+}
+
+TEST_F(EngineTest, SilentAndUnreachableActiveFailsOverWhenVotesAgree) {
+  configure({80});
+  run_healthy(kStart + 5000);
+  const auto last = now_ - 1000;
+  const auto probe = first<ProbeRequest>(step(last + 1500, {{kB, kUp}, {kC, kUp}}));
+  ASSERT_TRUE(probe);
+  engine_->on_probe_vote(kPool, {probe->probe_id, 0, false}, now_);
+  engine_->on_probe_vote(kPool, {probe->probe_id, kB, false}, now_);
+  EXPECT_FALSE(first<ApplyDns>(step(last + 2900, {{kB, kUp}, {kC, kUp}}))) << "not before the delay";
+  const auto decided = step(last + 3001, {});
+  ASSERT_TRUE(first<ApplyDns>(decided)) << "2 of 3 unreachable: no need to wait for the last vote";
+  EXPECT_NE(all<RecordEvent>(decided).back().message.find("unreachable from 2 of 3"), std::string::npos);
+}
+
+TEST_F(EngineTest, MissingVotesDoNotBlockFailoverForLong) {
+  configure({80});
+  run_healthy(kStart + 5000);
+  const auto last = now_ - 1000;
+  ASSERT_TRUE(first<ProbeRequest>(step(last + 1500, {})));
+  EXPECT_FALSE(first<ApplyDns>(step(last + 3100, {{kB, kUp}, {kC, kUp}})));
+  EXPECT_FALSE(first<ApplyDns>(step(last + 3400, {{kB, kUp}})));
+  EXPECT_TRUE(first<ApplyDns>(step(last + 3500, {{kB, kUp}}))) << "at most 500 ms for missing votes";
+}
+
+TEST_F(EngineTest, NoReadyStandbyMeansPoolDownOnceThenFailoverWhenOneIsReady) {
+  run_healthy(kStart + 5000);
+  hb(kB, HaproxyState::stopped);
+  hb(kC, HaproxyState::absent);
+  const auto down = hb(kA, HaproxyState::stopped);
+  EXPECT_FALSE(first<ApplyDns>(down));
+  EXPECT_TRUE(has_event(down, "pool_down"));
+  EXPECT_EQ(first<RaiseAlert>(down)->kind, "pool_down");
+  EXPECT_EQ(engine_->status(kPool, now_)->phase, "down");
+  now_ += 1000;
+  EXPECT_FALSE(has_event(hb(kA, HaproxyState::stopped), "pool_down")) << "raised once";
+  // B's HAProxy comes back: B came back, so it must settle before it is trusted.
+  hb(kB, HaproxyState::running);
+  EXPECT_FALSE(first<ApplyDns>(engine_->on_tick(now_)));
+  EXPECT_NE(engine_->readiness(kB, now_).find("settling"), std::string::npos);
+  Actions later;
+  for (int i = 0; i < 9; ++i) {
+    auto a = step(now_ + 1000, {{kA, HaproxyState::stopped}, {kC, HaproxyState::absent}, {kB, kUp}});
+    later.insert(later.end(), a.begin(), a.end());
+  }
+  EXPECT_FALSE(first<ApplyDns>(later)) << "still settling";
+  for (int i = 0; i < 2; ++i) {
+    auto a = step(now_ + 1000, {{kA, HaproxyState::stopped}, {kC, HaproxyState::absent}, {kB, kUp}});
+    later.insert(later.end(), a.begin(), a.end());
+  }
+  const auto apply = first<ApplyDns>(later);
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.2");
+}
+
+TEST_F(EngineTest, NeverPromotesMaintenanceStaleOrUnhealthyMembers) {
+  member(kC, "lb-c", "192.0.2.3", "maintenance", 500);
+  run_healthy(kStart + 5000);
+  EXPECT_EQ(engine_->readiness(kC, now_), "in maintenance");
+  // B reported 3.5 intervals ago: too stale although within the delay.
+  for (int i = 0; i < 4; ++i) {
+    now_ += 1000;
+    hb(kA);
+    hb(kC);
+  }
+  now_ -= 500;
+  EXPECT_NE(engine_->readiness(kB, now_ + 0).find("silent"), std::string::npos);
+  const auto decided = hb(kA, HaproxyState::stopped);
+  EXPECT_FALSE(first<ApplyDns>(decided));
+  EXPECT_TRUE(has_event(decided, "pool_down"));
+}
+
+TEST_F(EngineTest, PrefersPriorityThenFreshestHeartbeat) {
+  member(kC, "lb-c", "192.0.2.3", "standby", 200);
+  run_healthy(kStart + 5000);
+  auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.3");
+
+  configure();
+  run_healthy(kStart + 5000);
+  now_ += 10;
+  hb(kC);  // same priority, fresher
+  apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.3");
+}
+
+TEST_F(EngineTest, NoJudgementDuringTheStartupGrace) {
+  // Right after a restart nobody has reported yet: not even "never heard from" triggers anything.
+  EXPECT_TRUE(all<ApplyDns>(tick_to(kStart + 2900)).empty());
+  EXPECT_TRUE(all<RecordEvent>(tick_to(kStart + 2950)).empty());
+  // Members report during the grace: all is well afterwards.
+  run_healthy(kStart + 8000);
+  EXPECT_TRUE(all<ApplyDns>(tick_to(now_ + 500)).empty());
+}
+
+TEST_F(EngineTest, DnsFailureIsRetriedWithBackoffAndAlerted) {
+  run_healthy(kStart + 5000);
+  auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  ASSERT_TRUE(apply);
+  const auto failed = engine_->on_dns_result(kPool, apply->attempt_id,
+                                             Error{Errc::unavailable, "dns_unreachable", "no answer", {}}, now_);
+  EXPECT_TRUE(has_event(failed, "failover_failed"));
+  EXPECT_EQ(first<RaiseAlert>(failed)->kind, "failover_failed");
+  const auto failed_at = now_;
+  EXPECT_FALSE(first<ApplyDns>(step(failed_at + 500, {{kB, kUp}, {kC, kUp}}))) << "first retry after 1 s";
+  auto retry = first<ApplyDns>(step(failed_at + 1000, {{kB, kUp}, {kC, kUp}}));
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->attempt_id, apply->attempt_id);
+  const auto again = engine_->on_dns_result(kPool, retry->attempt_id,
+                                            Error{Errc::unavailable, "dns_verify_failed", "old answer", {}}, now_);
+  EXPECT_TRUE(has_event(again, "dns_verify_failed"));
+  const auto failed_again_at = now_;
+  EXPECT_FALSE(first<ApplyDns>(step(failed_again_at + 1500, {{kB, kUp}, {kC, kUp}}))) << "second retry after 2 s";
+  retry = first<ApplyDns>(step(failed_again_at + 2000, {{kB, kUp}, {kC, kUp}}));
+  ASSERT_TRUE(retry);
+  EXPECT_TRUE(first<CommitRoles>(dns_ok(*retry)));
+}
+
+TEST_F(EngineTest, TargetThatFailsBeforeTheSwitchIsReplaced) {
+  configure({}, "none", true);
+  member(kB, "lb-b", "192.0.2.2", "standby", 200);
+  run_healthy(kStart + 5000);
+  const auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.2");
+  engine_->on_dns_result(kPool, apply->attempt_id, Error{Errc::unavailable, "dns_timeout", "slow", {}}, now_);
+  auto retargeted = step(now_ + 100, {{kB, HaproxyState::stopped}, {kC, kUp}});  // the target dies meanwhile
+  const auto more = step(now_ + 1000, {{kC, kUp}});
+  retargeted.insert(retargeted.end(), more.begin(), more.end());
+  EXPECT_TRUE(has_event(retargeted, "failover_retargeted"));
+  const auto next = first<ApplyDns>(retargeted);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->ipv4, "192.0.2.3");
+}
+
+TEST_F(EngineTest, OldActiveReturnsAsStandbyWithoutFailback) {
+  run_healthy(kStart + 5000);
+  const auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  dns_ok(*apply);
+  const auto new_active = first<CommitRoles>(dns_ok(*apply));  // duplicate result: ignored
+  EXPECT_FALSE(new_active);
+  const auto back = run_healthy(now_ + 120'000);
+  EXPECT_TRUE(all<ApplyDns>(back).empty());
+  EXPECT_NE(engine_->status(kPool, now_)->active_id, kA);
+}
+
+TEST_F(EngineTest, PreferredFailbackWaitsForHealthAndDwell) {
+  configure({}, "preferred");
+  member(kA, "lb-a", "192.0.2.1", "active", 500);
+  run_healthy(kStart + 5000);
+  auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  ASSERT_TRUE(apply);
+  dns_ok(*apply);
+  const auto failed_over_at = now_;
+  // A recovers at once, but the dwell (30 s) keeps the pool still; then A must also have been healthy
+  // for failback_after (5 s): the move happens at the dwell boundary.
+  Actions actions;
+  for (; now_ < failed_over_at + 29'000; now_ += 1000) {
+    for (auto id : {kA, kB, kC}) {
+      auto a = hb(id);
+      actions.insert(actions.end(), a.begin(), a.end());
+    }
+  }
+  EXPECT_TRUE(all<ApplyDns>(actions).empty());
+  actions = run_healthy(failed_over_at + 32'000);
+  apply = first<ApplyDns>(actions);
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.1");
+  EXPECT_NE(all<RecordEvent>(actions).back().message.find("fail-back"), std::string::npos);
+}
+
+TEST_F(EngineTest, ManualFailoverRefusesUnhealthyTargetsUnlessForced) {
+  run_healthy(kStart + 5000);
+  hb(kB, HaproxyState::stopped);
+  Actions out;
+  auto refused = engine_->request_failover(kPool, kB, false, false, "admin:ops", now_, out);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "target_not_ready");
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(engine_->request_failover(kPool, kA, false, false, "admin:ops", now_, out).error().code, "already_active");
+  auto dry = engine_->request_failover(kPool, kC, false, true, "admin:ops", now_, out);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_NE(dry->summary.find("lb-c (192.0.2.3)"), std::string::npos);
+  EXPECT_TRUE(out.empty()) << "dry run changes nothing";
+  auto forced = engine_->request_failover(kPool, kB, true, false, "admin:ops", now_, out);
+  ASSERT_TRUE(forced.ok());
+  const auto apply = first<ApplyDns>(out);
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.2");
+  EXPECT_EQ(all<RecordEvent>(out).front().actor, "admin:ops");
+}
+
+TEST_F(EngineTest, MaintenanceOnTheActiveIsAPlannedCutover) {
+  run_healthy(kStart + 5000);
+  Actions out;
+  auto dry = engine_->set_maintenance(kA, true, false, true, "admin:ops", now_, out);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_NE(dry->summary.find("planned cutover"), std::string::npos);
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(engine_->set_maintenance(kA, true, false, false, "admin:ops", now_, out).ok());
+  const auto apply = first<ApplyDns>(out);
+  ASSERT_TRUE(apply);
+  const auto roles = first<CommitRoles>(dns_ok(*apply));
+  ASSERT_TRUE(roles);
+  EXPECT_EQ(roles->previous_role, "maintenance");
+  EXPECT_EQ(engine_->readiness(kA, now_), "in maintenance");
+  out.clear();
+  ASSERT_TRUE(engine_->set_maintenance(kA, false, false, false, "admin:ops", now_, out).ok());
+  EXPECT_EQ(first<SetRole>(out)->role, "standby");
+  EXPECT_NE(engine_->readiness(kA, now_ + 1000).find("settling"), std::string::npos);
+}
+
+TEST_F(EngineTest, MaintenanceWithoutAStandbyNeedsForce) {
+  run_healthy(kStart + 5000, {kA});
+  Actions out;
+  EXPECT_EQ(engine_->set_maintenance(kA, true, false, false, "t", now_, out).error().code, "no_standby");
+  ASSERT_TRUE(engine_->set_maintenance(kA, true, true, false, "t", now_, out).ok());
+  EXPECT_EQ(first<SetRole>(out)->role, "maintenance");
+  EXPECT_FALSE(first<ApplyDns>(out));
+  out.clear();
+  ASSERT_TRUE(engine_->set_maintenance(kB, true, false, false, "t", now_, out).ok());
+  EXPECT_EQ(first<SetRole>(out)->member_id, kB);
+}
+
+TEST_F(EngineTest, ResumesAnInterruptedFailover) {
+  const auto actions = engine_->resume(kPool, kB, "HAProxy stopped on the active", "system", now_);
+  EXPECT_TRUE(has_event(actions, "failover_resumed"));
+  const auto apply = first<ApplyDns>(actions);
+  ASSERT_TRUE(apply) << "resumed at once, even inside the start-up grace";
+  EXPECT_EQ(apply->ipv4, "192.0.2.2");
+  EXPECT_TRUE(first<CommitRoles>(dns_ok(*apply)));
+}
+
+TEST_F(EngineTest, WithoutADnsProviderOnlyRolesChange) {
+  configure({}, "none", false);
+  run_healthy(kStart + 5000);
+  const auto decided = hb(kA, HaproxyState::stopped);
+  EXPECT_FALSE(first<ApplyDns>(decided));
+  const auto roles = first<CommitRoles>(decided);
+  ASSERT_TRUE(roles);
+  EXPECT_NE(all<RecordEvent>(decided).back().message.find("no DNS provider"), std::string::npos);
+}
+
+TEST_F(EngineTest, DnsSyncPublishesTheObservedAddress) {
+  PoolSettings pool;
+  pool.id = kPool;
+  pool.hostname = "lb.example.com";
+  pool.delay_ms = 3000;
+  pool.has_dns = true;
+  pool.dns_sync = true;
+  engine_->put_pool(pool);
+  engine_->restore_published(kPool, "198.51.100.1", kNever);
+  run_healthy(kStart + 5000);
+  EXPECT_TRUE(all<ApplyDns>(run_healthy(kStart + 7000)).empty()) << "already published";
+  const auto changed = hb(kA, HaproxyState::running, "203.0.113.9");
+  const auto apply = first<ApplyDns>(changed);
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "203.0.113.9");
+  EXPECT_TRUE(has_event(dns_ok(*apply), "dns_synced"));
+  EXPECT_EQ(engine_->status(kPool, now_)->published_ipv4, "203.0.113.9");
+}
+
+}  // namespace
+}  // namespace balctl::failover
