@@ -10,6 +10,15 @@
 //   3. finish: wait (bounded) for every connection to finish, then stop the threads.
 #include "bench/loadgen/engine.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,15 +31,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <memory>
-#include <mutex>
-#include <stdexcept>
-#include <thread>
-
 namespace balctl::bench {
 namespace {
 
@@ -40,8 +40,8 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kConnectsInFlight = 64;           // per client thread
-constexpr int kMaxReconnects = 3;               // per connection and run
+constexpr int kConnectsInFlight = 64;  // per client thread
+constexpr int kMaxReconnects = 3;      // per connection and run
 constexpr std::uint64_t kMaxReplyBytes = 8 << 20;
 constexpr std::size_t kMaxErrorBodyChars = 300;
 constexpr auto kLateThreshold = std::chrono::milliseconds(1);
@@ -57,9 +57,11 @@ std::string serialize(const HttpRequest& request, const std::string& host_header
   wire.reserve(256 + request.authorization.size() + request.body.size());
   wire.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
   wire.append(host_header).append("\r\nUser-Agent: balctl-loadgen\r\nAccept: */*\r\n");
-  if (!request.authorization.empty()) wire.append("Authorization: ").append(request.authorization).append("\r\n");
+  if (!request.authorization.empty())
+    wire.append("Authorization: ").append(request.authorization).append("\r\n");
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    if (!request.content_type.empty()) wire.append("Content-Type: ").append(request.content_type).append("\r\n");
+    if (!request.content_type.empty())
+      wire.append("Content-Type: ").append(request.content_type).append("\r\n");
     wire.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
   }
   wire.append("\r\n").append(request.body);
@@ -78,14 +80,17 @@ struct Endpoint {
 class Transport {
  public:
   using Done = std::function<void(std::string failure)>;  // empty failure: success
-  using ReplyDone = std::function<void(std::string failure, unsigned status, std::string body, bool keep_alive)>;
+  using ReplyDone =
+      std::function<void(std::string failure, unsigned status, std::string body, bool keep_alive)>;
   virtual ~Transport() = default;
   virtual void connect(Done done) = 0;
   virtual void exchange(const std::string& wire, ReplyDone done) = 0;
   virtual void close() = 0;
 };
 
-std::string describe(const char* what, const beast::error_code& ec) { return std::string(what) + ": " + ec.message(); }
+std::string describe(const char* what, const beast::error_code& ec) {
+  return std::string(what) + ": " + ec.message();
+}
 
 template <class Stream>
 class StreamTransport final : public Transport {
@@ -124,13 +129,13 @@ class StreamTransport final : public Transport {
                         if (ec) return done(describe("write", ec), 0, {}, false);
                         parser_.emplace();
                         parser_->body_limit(kMaxReplyBytes);
-                        bhttp::async_read(*stream_, buffer_, *parser_,
-                                          [this, done = std::move(done)](beast::error_code read_ec, std::size_t) {
-                                            if (read_ec) return done(describe("read", read_ec), 0, {}, false);
-                                            auto& message = parser_->get();
-                                            done({}, message.result_int(), std::move(message.body()),
-                                                 message.keep_alive());
-                                          });
+                        bhttp::async_read(
+                            *stream_, buffer_, *parser_,
+                            [this, done = std::move(done)](beast::error_code read_ec, std::size_t) {
+                              if (read_ec) return done(describe("read", read_ec), 0, {}, false);
+                              auto& message = parser_->get();
+                              done({}, message.result_int(), std::move(message.body()), message.keep_alive());
+                            });
                       });
   }
 
@@ -151,7 +156,8 @@ class StreamTransport final : public Transport {
 };
 
 std::unique_ptr<Transport> make_transport(asio::io_context& io, const Endpoint& endpoint) {
-  if (endpoint.tls) return std::make_unique<StreamTransport<beast::ssl_stream<beast::tcp_stream>>>(io, endpoint);
+  if (endpoint.tls)
+    return std::make_unique<StreamTransport<beast::ssl_stream<beast::tcp_stream>>>(io, endpoint);
   return std::make_unique<StreamTransport<beast::tcp_stream>>(io, endpoint);
 }
 
@@ -202,8 +208,8 @@ struct Worker {
 struct Progress {
   std::mutex mutex;
   std::condition_variable changed;
-  std::size_t ready = 0;     // connected, or given up connecting
-  std::size_t finished = 0;  // done with the load phase
+  std::size_t ready = 0;                 // connected, or given up connecting
+  std::size_t finished = 0;              // done with the load phase
   std::atomic<std::uint64_t> issued{0};  // closed loop: requests started, for the request cap
   std::atomic<std::uint64_t> opened{0};  // connections up right now
 
@@ -303,7 +309,11 @@ class ClosedConnection final : public Connection {
  public:
   ClosedConnection(Worker& worker, const Endpoint& endpoint, Progress& progress, const ClosedLoop& spec,
                    std::size_t id, Clock::time_point* deadline)
-      : Connection(worker, endpoint, progress), spec_(spec), id_(id), deadline_(deadline), host_(endpoint.host_header) {}
+      : Connection(worker, endpoint, progress),
+        spec_(spec),
+        id_(id),
+        deadline_(deadline),
+        host_(endpoint.host_header) {}
 
   void begin(Clock::time_point) override {
     if (!connected_) return finish();
@@ -374,7 +384,8 @@ class OpenConnection final : public Connection {
  private:
   Clock::time_point due() const {
     const auto offset = std::chrono::duration<double, std::milli>(
-        (static_cast<double>(round_) + spec_.phases[members_[index_]]) * static_cast<double>(spec_.period.count()));
+        (static_cast<double>(round_) + spec_.phases[members_[index_]]) *
+        static_cast<double>(spec_.period.count()));
     return start_ + std::chrono::duration_cast<Clock::duration>(offset);
   }
   void advance() {
@@ -390,13 +401,14 @@ class OpenConnection final : public Connection {
     if (when >= end_) return finish();
     if (!connected_) {
       // Lost the connection for good: every remaining scheduled send is an error, counted without sending.
-      for (auto t = due(); t < end_; advance(), t = due()) worker_.record_failure("not sent: connection lost");
+      for (auto t = due(); t < end_; advance(), t = due())
+        worker_.record_failure("not sent: connection lost");
       return finish();
     }
     if (when <= Clock::now()) return send(when);
     timer_.expires_at(when);
-    timer_.async_wait([self = std::static_pointer_cast<OpenConnection>(shared_from_this()), when](
-                          boost::system::error_code ec) {
+    timer_.async_wait([self = std::static_pointer_cast<OpenConnection>(shared_from_this()),
+                       when](boost::system::error_code ec) {
       if (ec) return self->finish();
       self->send(when);
     });
@@ -408,10 +420,11 @@ class OpenConnection final : public Connection {
     advance();
     wire_ = serialize(request, host_);
     in_flight_ = true;
-    transport_->exchange(wire_, [self = std::static_pointer_cast<OpenConnection>(shared_from_this()), scheduled](
-                                    std::string failure, unsigned status, std::string body, bool keep_alive) {
-      self->on_reply(scheduled, std::move(failure), status, std::move(body), keep_alive);
-    });
+    transport_->exchange(wire_,
+                         [self = std::static_pointer_cast<OpenConnection>(shared_from_this()), scheduled](
+                             std::string failure, unsigned status, std::string body, bool keep_alive) {
+                           self->on_reply(scheduled, std::move(failure), status, std::move(body), keep_alive);
+                         });
   }
 
   void on_reply(Clock::time_point scheduled, std::string failure, unsigned status, std::string body,
@@ -420,7 +433,9 @@ class OpenConnection final : public Connection {
     if (failure.empty()) worker_.record_reply(status, body, Clock::now() - scheduled);  // from the schedule
     if (failure.empty() && keep_alive) return schedule_next();
     if (!failure.empty()) worker_.record_failure(failure);
-    reconnect([self = std::static_pointer_cast<OpenConnection>(shared_from_this())](bool) { self->schedule_next(); });
+    reconnect([self = std::static_pointer_cast<OpenConnection>(shared_from_this())](bool) {
+      self->schedule_next();
+    });
   }
 
   const OpenLoop& spec_;
@@ -435,7 +450,8 @@ class OpenConnection final : public Connection {
 
 class IdleConnection final : public Connection {
  public:
-  IdleConnection(Worker& worker, const Endpoint& endpoint, Progress& progress, std::optional<HttpRequest> warm)
+  IdleConnection(Worker& worker, const Endpoint& endpoint, Progress& progress,
+                 std::optional<HttpRequest> warm)
       : Connection(worker, endpoint, progress), warm_(std::move(warm)), host_(endpoint.host_header) {}
 
   void begin(Clock::time_point) override {}
@@ -497,8 +513,10 @@ class Run {
 
   // Phase 1; returns false if the connections were not all up (or failed) in time.
   bool open_all() {
-    for (auto& worker : workers_) guards_.emplace_back(worker.io.get_executor());
-    for (auto& worker : workers_) threads_.emplace_back([&worker] { worker.io.run(); });
+    for (auto& worker : workers_)
+      guards_.emplace_back(worker.io.get_executor());
+    for (auto& worker : workers_)
+      threads_.emplace_back([&worker] { worker.io.run(); });
     for (auto& connection : connections_) {
       Worker* worker = worker_of(connection);
       asio::post(worker->io, [connection] { connection->open(); });
@@ -519,15 +537,18 @@ class Run {
   RunResult stop_and_collect(double elapsed_s) {
     stop();
     RunResult total;
-    for (auto& connection : connections_) connection->account_unfinished();
+    for (auto& connection : connections_)
+      connection->account_unfinished();
     for (auto& worker : workers_) {
       auto& s = worker.stats;
       total.ok += s.ok;
       total.errors += s.errors;
       total.connections_opened += s.connections_opened;
       total.late_sends += s.late_sends;
-      for (const auto& [status, count] : s.statuses) total.statuses[status] += count;
-      for (const auto& [failure, count] : s.failures) total.failures[failure] += count;
+      for (const auto& [status, count] : s.statuses)
+        total.statuses[status] += count;
+      for (const auto& [failure, count] : s.failures)
+        total.failures[failure] += count;
       if (total.first_error_body.empty()) total.first_error_body = s.first_error_body;
       total.latencies_us.insert(total.latencies_us.end(), s.latencies_us.begin(), s.latencies_us.end());
     }
@@ -544,11 +565,14 @@ class Run {
   void stop() {
     if (stopped_) return;
     stopped_ = true;
-    for (auto& worker : workers_) worker.io.stop();
-    for (auto& thread : threads_) thread.join();
+    for (auto& worker : workers_)
+      worker.io.stop();
+    for (auto& thread : threads_)
+      thread.join();
     guards_.clear();
     // No thread runs the connections any more, so they can be closed from here.
-    for (auto& connection : connections_) connection->close();
+    for (auto& connection : connections_)
+      connection->close();
   }
 
   std::deque<Worker> workers_;
@@ -573,7 +597,8 @@ RunResult run_closed_loop(const Target& target, const ClosedLoop& spec) {
   Clock::time_point deadline = Clock::time_point::max();
   run.add_connections(static_cast<std::size_t>(std::max(1, spec.connections)),
                       [&](Worker& worker, const Endpoint& endpoint, Progress& progress, std::size_t id) {
-                        return std::make_shared<ClosedConnection>(worker, endpoint, progress, spec, id, &deadline);
+                        return std::make_shared<ClosedConnection>(worker, endpoint, progress, spec, id,
+                                                                  &deadline);
                       });
   run.open_all();
   const auto start = Clock::now();
@@ -584,13 +609,16 @@ RunResult run_closed_loop(const Target& target, const ClosedLoop& spec) {
 
 RunResult run_open_loop(const Target& target, const OpenLoop& spec) {
   if (spec.phases.size() != spec.members) throw std::invalid_argument("one phase per member is required");
-  const std::size_t connections = spec.connections > 0 ? static_cast<std::size_t>(spec.connections) : spec.members;
+  const std::size_t connections =
+      spec.connections > 0 ? static_cast<std::size_t>(spec.connections) : spec.members;
   std::vector<std::vector<std::size_t>> members_of(connections);
-  for (std::size_t m = 0; m < spec.members; ++m) members_of[m % connections].push_back(m);
+  for (std::size_t m = 0; m < spec.members; ++m)
+    members_of[m % connections].push_back(m);
   Run run(target);
-  run.add_connections(connections, [&](Worker& worker, const Endpoint& endpoint, Progress& progress, std::size_t id) {
-    return std::make_shared<OpenConnection>(worker, endpoint, progress, spec, std::move(members_of[id]));
-  });
+  run.add_connections(
+      connections, [&](Worker& worker, const Endpoint& endpoint, Progress& progress, std::size_t id) {
+        return std::make_shared<OpenConnection>(worker, endpoint, progress, spec, std::move(members_of[id]));
+      });
   run.open_all();
   // A short lead so that no send of the first round is already late when the schedule is posted.
   const auto start = Clock::now() + std::chrono::milliseconds(200);

@@ -41,13 +41,13 @@ struct HttpReply {
 struct RunResult {
   std::uint64_t ok = 0;      // 2xx replies
   std::uint64_t errors = 0;  // non-2xx replies + transport failures + requests never answered
-  std::map<unsigned, std::uint64_t> statuses;          // non-2xx status -> count
-  std::map<std::string, std::uint64_t> failures;       // transport failure -> count
-  std::vector<std::uint32_t> latencies_us;             // one per 2xx reply (capped, see kMaxSamples)
-  double elapsed_s = 0;                                // measured window
-  std::uint64_t connections_opened = 0;                // successful handshakes, including reconnects
-  std::uint64_t late_sends = 0;                        // open loop: sent more than 1 ms after schedule
-  std::string first_error_body;                        // body of the first non-2xx reply, for diagnosis
+  std::map<unsigned, std::uint64_t> statuses;     // non-2xx status -> count
+  std::map<std::string, std::uint64_t> failures;  // transport failure -> count
+  std::vector<std::uint32_t> latencies_us;        // one per 2xx reply (capped, see kMaxSamples)
+  double elapsed_s = 0;                           // measured window
+  std::uint64_t connections_opened = 0;           // successful handshakes, including reconnects
+  std::uint64_t late_sends = 0;                   // open loop: sent more than 1 ms after schedule
+  std::string first_error_body;                   // body of the first non-2xx reply, for diagnosis
 };
 
 inline constexpr std::size_t kMaxSamples = 5'000'000;

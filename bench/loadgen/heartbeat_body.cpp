@@ -51,7 +51,8 @@ BodyTemplate heartbeat_template(std::size_t member, const std::string& hostname)
   hb.memory = protocol::Memory{8'138'452, 5'902'116 - m};
   hb.disks = {{"/", "ext4", 42'006'183'936, 11'873'935'360 + m * 4096},
               {"/var/log", "ext4", 10'464'022'528, 1'311'096'832}};
-  hb.ipv4 = {{"eth0", member_ipv4(member), 24}, {"eth1", "192.168.10." + std::to_string(10 + member % 200), 24}};
+  hb.ipv4 = {{"eth0", member_ipv4(member), 24},
+             {"eth1", "192.168.10." + std::to_string(10 + member % 200), 24}};
   hb.kernel = "6.1.0-18-amd64";
   hb.os = "Debian GNU/Linux 12 (bookworm)";
   hb.haproxy.state = protocol::HaproxyState::running;

@@ -7,10 +7,6 @@
 //   idle       open K connections (optionally one heartbeat each) and hold them idle
 //   body       write one sample heartbeat body to a file (for the baseline's static file)
 // Output is key=value lines; every run prints its error counts by HTTP status and transport failure.
-#include <CLI/CLI.hpp>
-#include <boost/json/parse.hpp>
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,8 +17,12 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/parse.hpp>
 
 #include "bench/loadgen/engine.hpp"
 #include "bench/loadgen/heartbeat_body.hpp"
@@ -86,10 +86,12 @@ void report(const std::string& prefix, RunResult& result) {
   std::sort(result.latencies_us.begin(), result.latencies_us.end());
   const auto& l = result.latencies_us;
   std::cout << prefix << " ok=" << result.ok << " errors=" << result.errors
-            << " elapsed_s=" << fixed(result.elapsed_s, 3)
-            << " req_per_s=" << fixed(result.elapsed_s > 0 ? static_cast<double>(result.ok) / result.elapsed_s : 0, 1)
-            << " p50_ms=" << fixed(percentile_ms(l, 0.50), 3) << " p90_ms=" << fixed(percentile_ms(l, 0.90), 3)
-            << " p99_ms=" << fixed(percentile_ms(l, 0.99), 3) << " p999_ms=" << fixed(percentile_ms(l, 0.999), 3)
+            << " elapsed_s=" << fixed(result.elapsed_s, 3) << " req_per_s="
+            << fixed(result.elapsed_s > 0 ? static_cast<double>(result.ok) / result.elapsed_s : 0, 1)
+            << " p50_ms=" << fixed(percentile_ms(l, 0.50), 3)
+            << " p90_ms=" << fixed(percentile_ms(l, 0.90), 3)
+            << " p99_ms=" << fixed(percentile_ms(l, 0.99), 3)
+            << " p999_ms=" << fixed(percentile_ms(l, 0.999), 3)
             << " max_ms=" << fixed(l.empty() ? 0 : l.back() / 1000.0, 3)
             << " connections_opened=" << result.connections_opened << "\n";
   for (const auto& [status, count] : result.statuses) {
@@ -106,7 +108,8 @@ std::string read_token(const std::string& file) {
   std::ifstream in(file);
   std::string token;
   std::getline(in, token);
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+    token.pop_back();
   if (token.empty()) throw std::runtime_error("no admin token in " + file);
   return token;
 }
@@ -141,7 +144,8 @@ HttpRequest heartbeat_request(const Member& member, std::uint64_t seq) {
 }
 
 // A single request through the engine (one connection, one request).
-RunResult request_once(const Target& target, HttpRequest request, std::function<void(const HttpReply&)> on_reply) {
+RunResult request_once(const Target& target, HttpRequest request,
+                       std::function<void(const HttpReply&)> on_reply) {
   ClosedLoop spec;
   spec.connections = 1;
   spec.duration = std::chrono::milliseconds(target.request_timeout * 2);
@@ -196,8 +200,8 @@ int run_enrol(const Common& common, const EnrolOptions& o) {
     request.target = "/api/v1/pools/" + o.pool + "/members";
     request.authorization = admin;
     request.content_type = "application/json";
-    request.body = json::to_string(
-        boost::json::object{{"hostname", member_hostname(m)}, {"ipv4", member_ipv4(m)}});
+    request.body =
+        json::to_string(boost::json::object{{"hostname", member_hostname(m)}, {"ipv4", member_ipv4(m)}});
     request.tag = m;
     return request;
   };
@@ -218,7 +222,8 @@ int run_enrol(const Common& common, const EnrolOptions& o) {
   enrol.max_requests = o.members;
   enrol.next = [&](std::size_t) -> std::optional<HttpRequest> {
     auto m = next_member.fetch_add(1);
-    while (m < o.members && keys[m].empty()) m = next_member.fetch_add(1);  // its add failed: reported above
+    while (m < o.members && keys[m].empty())
+      m = next_member.fetch_add(1);  // its add failed: reported above
     if (m >= o.members) return std::nullopt;
     HttpRequest request;
     request.method = "POST";
@@ -298,13 +303,15 @@ int run_heartbeat(const Common& common, const HeartbeatOptions& o) {
     std::mt19937_64 random(o.seed);
     std::uniform_real_distribution<double> phase(0.0, 1.0);
     spec.phases.resize(members.size());
-    for (auto& p : spec.phases) p = phase(random);
+    for (auto& p : spec.phases)
+      p = phase(random);
     spec.make = [&](std::size_t m, std::uint64_t round) { return heartbeat_request(members[m], round + 1); };
     result = run_open_loop(common.target(), spec);
     const auto open = connections == 0 ? members.size() : static_cast<std::size_t>(connections);
-    report("heartbeat load=fixed rate_hz=" + fixed(o.rate_hz, 2) + " target_req_per_s=" +
-               fixed(static_cast<double>(members.size()) * o.rate_hz, 0) + " connections=" + std::to_string(open) +
-               sizes + " late_sends=" + std::to_string(result.late_sends),
+    report("heartbeat load=fixed rate_hz=" + fixed(o.rate_hz, 2) +
+               " target_req_per_s=" + fixed(static_cast<double>(members.size()) * o.rate_hz, 0) +
+               " connections=" + std::to_string(open) + sizes +
+               " late_sends=" + std::to_string(result.late_sends),
            result);
   } else {
     throw std::runtime_error("--load must be full or fixed");
@@ -331,8 +338,8 @@ int run_get(const Common& common, const std::string& path, int connections, doub
     if (!seen.exchange(true)) reply_bytes = reply.body.size();
   };
   auto result = run_closed_loop(common.target(), spec);
-  report("get path=" + path + " connections=" + std::to_string(connections) +
-             " client_threads=" + std::to_string(common.threads) + " body_bytes=" + std::to_string(reply_bytes),
+  report("get path=" + path + " connections=" + std::to_string(connections) + " client_threads=" +
+             std::to_string(common.threads) + " body_bytes=" + std::to_string(reply_bytes),
          result);
   return 0;
 }
@@ -353,8 +360,9 @@ int run_idle(const Common& common, int connections, double hold_s, const std::st
                             std::cout << "idle connections_open=" << open << "\n" << std::flush;
                             if (!ready_file.empty()) std::ofstream(ready_file) << open << "\n";
                           });
-  report("idle connections=" + std::to_string(connections) + " warmed=" + (members.empty() ? "no" : "heartbeat"),
-         result);
+  report(
+      "idle connections=" + std::to_string(connections) + " warmed=" + (members.empty() ? "no" : "heartbeat"),
+      result);
   return 0;
 }
 
@@ -377,7 +385,8 @@ int run(int argc, char** argv) {
     command->add_option("--ca-cert", common.ca_cert, "PEM certificate to verify the server against")
         ->check(CLI::ExistingFile);
     command->add_flag("--plain-http", common.plain_http, "Plain HTTP instead of TLS");
-    command->add_option("--threads", common.threads, "Client I/O threads")->check(CLI::Range(1, 64))
+    command->add_option("--threads", common.threads, "Client I/O threads")
+        ->check(CLI::Range(1, 64))
         ->capture_default_str();
     command->add_option("--timeout-ms", common.timeout_ms, "Per-request deadline (connect, write, read)")
         ->check(CLI::Range(100, 600'000))
@@ -385,28 +394,37 @@ int run(int argc, char** argv) {
   };
 
   EnrolOptions enrol;
-  auto* enrol_cmd = app.add_subcommand("enrol", "Create a pool and N members, enrol each, write their secrets");
+  auto* enrol_cmd =
+      app.add_subcommand("enrol", "Create a pool and N members, enrol each, write their secrets");
   add_common(enrol_cmd);
-  enrol_cmd->add_option("--token-file", enrol.token_file, "Admin token file")->required()->check(CLI::ExistingFile);
-  enrol_cmd->add_option("--members", enrol.members, "Members to create")->check(CLI::Range(1, 1'000'000))
+  enrol_cmd->add_option("--token-file", enrol.token_file, "Admin token file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  enrol_cmd->add_option("--members", enrol.members, "Members to create")
+      ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   enrol_cmd->add_option("--pool", enrol.pool, "Pool name")->capture_default_str();
-  enrol_cmd->add_option("--connections", enrol.connections, "Parallel connections")->check(CLI::Range(1, 256))
+  enrol_cmd->add_option("--connections", enrol.connections, "Parallel connections")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   enrol_cmd->add_option("--out", enrol.out, "Secrets file to write")->required();
 
   HeartbeatOptions hb;
   auto* hb_cmd = app.add_subcommand("heartbeat", "Send heartbeats: closed loop (full) or fixed rate (fixed)");
   add_common(hb_cmd);
-  hb_cmd->add_option("--secrets", hb.secrets, "Secrets file written by enrol")->required()->check(CLI::ExistingFile);
+  hb_cmd->add_option("--secrets", hb.secrets, "Secrets file written by enrol")
+      ->required()
+      ->check(CLI::ExistingFile);
   hb_cmd->add_option("--members", hb.members, "Use the first N members (0: all)")->capture_default_str();
   hb_cmd->add_option("--load", hb.load, "full (closed loop) or fixed (open loop at --rate-hz per member)")
       ->check(CLI::IsMember({"full", "fixed"}))
       ->capture_default_str();
-  hb_cmd->add_option("--connections", hb.connections,
-                     "Keep-alive connections (full: default 64; fixed: default one per member)")
+  hb_cmd
+      ->add_option("--connections", hb.connections,
+                   "Keep-alive connections (full: default 64; fixed: default one per member)")
       ->check(CLI::Range(0, 1'000'000));
-  hb_cmd->add_option("--duration-s", hb.duration_s, "Measured window")->check(CLI::Range(0.1, 3600.0))
+  hb_cmd->add_option("--duration-s", hb.duration_s, "Measured window")
+      ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
   hb_cmd->add_option("--rate-hz", hb.rate_hz, "fixed: heartbeats per second per member")
       ->check(CLI::Range(0.01, 100.0))
@@ -422,19 +440,24 @@ int run(int argc, char** argv) {
   auto* get_cmd = app.add_subcommand("get", "Closed-loop GET of one path (static-file baseline)");
   add_common(get_cmd);
   get_cmd->add_option("--path", path, "URL path")->capture_default_str();
-  get_cmd->add_option("--connections", get_connections, "Keep-alive connections")->check(CLI::Range(1, 100'000))
+  get_cmd->add_option("--connections", get_connections, "Keep-alive connections")
+      ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
-  get_cmd->add_option("--duration-s", get_duration_s, "Measured window")->check(CLI::Range(0.1, 3600.0))
+  get_cmd->add_option("--duration-s", get_duration_s, "Measured window")
+      ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
-  get_cmd->add_option("--max-requests", get_max_requests, "Stop after this many requests")->capture_default_str();
+  get_cmd->add_option("--max-requests", get_max_requests, "Stop after this many requests")
+      ->capture_default_str();
 
   int idle_connections = 1000;
   double hold_s = 5;
   std::string idle_secrets;
   std::string ready_file;
-  auto* idle_cmd = app.add_subcommand("idle", "Open K connections, optionally one heartbeat each, hold them idle");
+  auto* idle_cmd =
+      app.add_subcommand("idle", "Open K connections, optionally one heartbeat each, hold them idle");
   add_common(idle_cmd);
-  idle_cmd->add_option("--connections", idle_connections, "Connections")->check(CLI::Range(1, 100'000))
+  idle_cmd->add_option("--connections", idle_connections, "Connections")
+      ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
   idle_cmd->add_option("--hold-s", hold_s, "How long to hold them once all are open")
       ->check(CLI::Range(0.0, 3600.0))

@@ -56,11 +56,13 @@ std::optional<Entry> LivenessTable::get(std::int64_t member_id) const {
 }
 
 std::vector<WentOffline> LivenessTable::sweep(
-    std::int64_t now_steady_ms, const std::function<std::optional<std::int64_t>(std::int64_t)>& delay_ms_of) {
+    std::int64_t now_steady_ms, const std::function<std::optional<std::int64_t>(std::int64_t)>& delay_ms_of,
+    std::int64_t min_delay_ms) {
   std::vector<WentOffline> went;
   std::lock_guard lock(mutex_);
   for (auto& [member_id, entry] : entries_) {
     if (!entry.online) continue;
+    if (now_steady_ms - entry.last_seen_steady_ms <= min_delay_ms) continue;  // online whatever its delay
     const auto delay_ms = delay_ms_of(member_id);
     if (!delay_ms) continue;
     if (status_of(entry, now_steady_ms, *delay_ms) == MemberStatus::offline) {

@@ -82,8 +82,12 @@ class LivenessTable {
   std::optional<Entry> get(std::int64_t member_id) const;
 
   // Marks members silent for longer than their delay as offline; returns the ones that just went.
+  // `min_delay_ms` is a lower bound of every delay `delay_ms_of` can return: members silent for no longer
+  // than it cannot be offline, so they are skipped without calling `delay_ms_of` (the sweep holds the
+  // lock heartbeats need, and in a healthy fleet nearly every member is such a member).
   std::vector<WentOffline> sweep(std::int64_t now_steady_ms,
-                                 const std::function<std::optional<std::int64_t>(std::int64_t)>& delay_ms_of);
+                                 const std::function<std::optional<std::int64_t>(std::int64_t)>& delay_ms_of,
+                                 std::int64_t min_delay_ms = 0);
 
   std::vector<store::MemberStateRecord> take_dirty();
   // Puts records back after a failed write so the next batch retries them.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/time.hpp"
+#include "server/fleet/specs.hpp"
 
 namespace balctl::liveness {
 
@@ -54,7 +55,7 @@ Status Persister::run_once(std::int64_t now_steady_ms) {
     const std::int64_t delay_ms = context->pool.delay_s * 1000;
     if (since_start < delay_ms) return std::nullopt;
     return delay_ms;
-  });
+  }, fleet::limits::kMinDelayS * 1000);
   for (const auto& offline : went) {
     const auto context = registry_.find(offline.member_id);
     if (!context) continue;
