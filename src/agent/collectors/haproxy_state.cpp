@@ -1,50 +1,67 @@
 #include "agent/collectors/haproxy_state.hpp"
 
-#include <dirent.h>
-#include <sys/syscall.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-daemon.h>
-#include <unistd.h>
-
 #include <array>
 #include <charconv>
+#include <cstdlib>
+#include <dirent.h>
+#include <poll.h>
+#include <set>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include "common/files.hpp"
+#include "agent/collectors/systemd_units.hpp"
+#include "agent/collectors/text.hpp"
 
 namespace balctl::agent::collectors {
 namespace {
 
-constexpr int kScanEvery = 5;  // probes; at 200 ms per probe: once a second
+using protocol::HaproxyState;
 
-bool haproxy_installed() {
-  static constexpr std::array<const char*, 4> kPaths = {"/usr/sbin/haproxy", "/usr/local/sbin/haproxy",
-                                                        "/usr/bin/haproxy", "/usr/local/bin/haproxy"};
-  for (const char* path : kPaths) {
-    if (::access(path, X_OK) == 0) return true;
+constexpr int kScanEvery = 5;        // probes; at 200 ms per probe: one /proc scan a second
+constexpr long kMaxPid = 4'194'304;  // PID_MAX_LIMIT on 64-bit Linux
+constexpr std::size_t kMaxBinaries = 32;
+
+std::vector<std::string> default_binaries() {
+  std::vector<std::string> out;
+  std::set<std::string, std::less<>> seen;
+  const auto add = [&](std::string_view dir) {
+    if (dir.empty() || dir.front() != '/' || out.size() >= kMaxBinaries) return;
+    std::string path = std::string(dir) + "/haproxy";
+    if (seen.insert(path).second) out.push_back(std::move(path));
+  };
+  // PATH as the agent was started with; systemd's default PATH already has the sbin directories.
+  if (const char* env = std::getenv("PATH")) {
+    std::string_view path = env;
+    while (!path.empty()) {
+      const auto colon = path.find(':');
+      add(path.substr(0, colon));
+      path.remove_prefix(colon == std::string_view::npos ? path.size() : colon + 1);
+    }
   }
-  return false;
+  for (const char* dir : {"/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin", "/sbin", "/bin"})
+    add(dir);
+  return out;
 }
 
-std::optional<long> parse_pid(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  long pid = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-  if (ec != std::errc() || end != text.data() + text.size() || pid <= 0) return std::nullopt;
-  return pid;
+bool readable_now(int fd) {
+  pollfd waiter{fd, POLLIN, 0};
+  return ::poll(&waiter, 1, 0) > 0;
 }
 
 }  // namespace
 
-protocol::HaproxyState state_from_systemd(std::string_view load_state, std::string_view active_state) {
-  if (load_state == "not-found" || load_state.empty()) return protocol::HaproxyState::absent;
-  if (active_state == "active" || active_state == "reloading") return protocol::HaproxyState::running;
-  return protocol::HaproxyState::stopped;
+HaproxyState state_from_systemd(std::string_view load_state, std::string_view active_state) {
+  if (load_state == "not-found" || load_state.empty()) return HaproxyState::absent;
+  if (active_state == "active" || active_state == "reloading") return HaproxyState::running;
+  return HaproxyState::stopped;
 }
 
 bool is_live_haproxy_stat(std::string_view stat) {
+  // "PID (COMM) STATE ...": COMM may itself hold ')' or ' ', so it ends at the last ')'.
   const auto open = stat.find('(');
   const auto close = stat.rfind(')');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open || close + 2 >= stat.size()) {
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open ||
+      close + 2 >= stat.size() || stat[close + 1] != ' ') {
     return false;
   }
   const auto comm = stat.substr(open + 1, close - open - 1);
@@ -52,30 +69,50 @@ bool is_live_haproxy_stat(std::string_view stat) {
   return comm == "haproxy" && state != 'Z' && state != 'X' && state != 'x';
 }
 
-struct HaproxyStateProbe::Bus {
-  sd_bus* bus = nullptr;
-  std::string unit_path;
-  ~Bus() { sd_bus_flush_close_unref(bus); }
-};
+std::optional<long> parse_pidfile(std::string_view text) {
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r' || text.back() == '\t'))
+    text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  long pid = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || pid <= 0 || pid > kMaxPid) {
+    return std::nullopt;
+  }
+  return pid;
+}
 
-HaproxyStateProbe::HaproxyStateProbe(StateProbeSettings settings) : settings_(std::move(settings)) {}
+HaproxyStateProbe::HaproxyStateProbe(StateProbeSettings settings) : settings_(std::move(settings)) {
+  if (settings_.binaries.empty()) settings_.binaries = default_binaries();
+  // Whether systemd is PID 1 cannot change while we run: decided once.
+  if (settings_.use_systemd && (!settings_.systemd_address.empty() || SystemdClient::systemd_booted())) {
+    systemd_ = std::make_unique<SystemdClient>(settings_.systemd_address);
+  }
+}
 
-HaproxyStateProbe::~HaproxyStateProbe() { watch_exit(0); }
+HaproxyStateProbe::~HaproxyStateProbe() {
+  watch_exit(0);
+}
 
 void HaproxyStateProbe::watch_exit(long pid) {
-  if (pid == pidfd_pid_) return;
+  if (pid == pidfd_pid_ && (pid == 0 || pidfd_ >= 0)) return;
   if (pidfd_ >= 0) ::close(pidfd_);
   pidfd_ = -1;
   pidfd_pid_ = pid;
-  // pidfd_open needs Linux 5.3; without it the caller simply keeps polling on its interval.
+  // pidfd_open needs Linux 5.3; without it the caller simply keeps polling on its interval. The fd is
+  // close-on-exec, so a job's child never inherits it.
   if (pid > 0) pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
 }
 
-protocol::HaproxyState HaproxyStateProbe::probe() {
-  if (settings_.use_systemd && sd_booted() > 0) {
-    watch_exit(0);
+bool HaproxyStateProbe::watched_process_exited() const {
+  return pidfd_ >= 0 && readable_now(pidfd_);
+}
+
+HaproxyState HaproxyStateProbe::probe() {
+  if (systemd_) {
     const auto state = probe_systemd();
-    if (state != protocol::HaproxyState::unknown) return state;
+    if (state != HaproxyState::unknown) return state;
     // systemd did not answer: judge by the process rather than report nothing.
     const std::string why = detail_;
     const auto fallback = probe_process();
@@ -85,45 +122,40 @@ protocol::HaproxyState HaproxyStateProbe::probe() {
   return probe_process();
 }
 
-protocol::HaproxyState HaproxyStateProbe::probe_systemd() {
-  if (!bus_) {
-    auto bus = std::make_unique<Bus>();
-    char* path = nullptr;
-    if (sd_bus_open_system(&bus->bus) < 0 ||
-        sd_bus_path_encode("/org/freedesktop/systemd1/unit", settings_.unit.c_str(), &path) < 0) {
-      detail_ = "cannot connect to systemd over D-Bus";
-      return protocol::HaproxyState::unknown;
-    }
-    bus->unit_path = path;
-    free(path);  // NOLINT: allocated by sd-bus
-    bus_ = std::move(bus);
+HaproxyState HaproxyStateProbe::probe_systemd() {
+  // MainPID costs a third round trip, so it is asked only while no live main process is being watched.
+  const bool need_pid = pidfd_ < 0 || watched_process_exited();
+  auto unit = systemd_->unit_state(settings_.unit, need_pid);
+  if (!unit) {
+    watch_exit(0);
+    detail_ = unit.error().message;
+    return HaproxyState::unknown;
   }
-  // systemd loads a unit on demand when its object path is accessed, so a missing unit answers
-  // LoadState=not-found instead of an error.
-  const auto read = [this](const char* property, std::string& out) {
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    char* value = nullptr;
-    const int rc = sd_bus_get_property_string(bus_->bus, "org.freedesktop.systemd1", bus_->unit_path.c_str(),
-                                              "org.freedesktop.systemd1.Unit", property, &error, &value);
-    sd_bus_error_free(&error);
-    if (rc < 0) return false;
-    out = value;
-    free(value);  // NOLINT: allocated by sd-bus
-    return true;
-  };
-  std::string load_state;
-  std::string active_state;
-  if (!read("LoadState", load_state) || !read("ActiveState", active_state)) {
-    bus_.reset();  // reconnect next time (systemd may have been re-executed)
-    detail_ = "systemd did not answer for " + settings_.unit;
-    return protocol::HaproxyState::unknown;
+  detail_ =
+      "systemd " + settings_.unit + ": LoadState=" + unit->load_state + " ActiveState=" + unit->active_state;
+  const auto state = state_from_systemd(unit->load_state, unit->active_state);
+  if (state != HaproxyState::running) {
+    watch_exit(0);
+    dead_main_pid_ = 0;
+    return state;
   }
-  detail_ = "systemd " + settings_.unit + " LoadState=" + load_state + " ActiveState=" + active_state;
-  return state_from_systemd(load_state, active_state);
+  if (!need_pid) return state;
+  const long pid = unit->main_pid;
+  if (pid > 0 && pid != dead_main_pid_) watch_exit(pid);
+  // The main process can die a few milliseconds before systemd reaps it and changes ActiveState; the
+  // pidfd told us first, so we say so rather than report a dead HAProxy as running.
+  if (pid > 0 && (pid == dead_main_pid_ || watched_process_exited())) {
+    dead_main_pid_ = pid;
+    watch_exit(0);
+    detail_ += "; main process " + std::to_string(pid) + " has exited";
+    return HaproxyState::stopped;
+  }
+  if (pid <= 0) watch_exit(0);
+  return state;
 }
 
 bool HaproxyStateProbe::pid_is_haproxy(long pid) const {
-  auto stat = files::read(settings_.proc_root + "/" + std::to_string(pid) + "/stat", 4096);
+  auto stat = read_text_file(settings_.proc_root + "/" + std::to_string(pid) + "/stat", 4096);
   return stat && is_live_haproxy_stat(*stat);
 }
 
@@ -132,7 +164,7 @@ std::optional<long> HaproxyStateProbe::find_haproxy_process() const {
   if (dir == nullptr) return std::nullopt;
   std::optional<long> found;
   while (const dirent* entry = ::readdir(dir)) {
-    const auto pid = parse_pid(entry->d_name);
+    const auto pid = parse_pidfile(entry->d_name);
     if (pid && pid_is_haproxy(*pid)) {
       found = pid;
       break;
@@ -142,39 +174,55 @@ std::optional<long> HaproxyStateProbe::find_haproxy_process() const {
   return found;
 }
 
-protocol::HaproxyState HaproxyStateProbe::probe_process() {
+bool HaproxyStateProbe::haproxy_installed() const {
+  for (const auto& path : settings_.binaries) {
+    if (::access(path.c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+HaproxyState HaproxyStateProbe::not_running(std::string why) {
+  watch_exit(0);
+  detail_ = std::move(why);
+  if (settings_.pidfile.empty() && !haproxy_installed()) {
+    detail_ += "; no haproxy executable installed";
+    return HaproxyState::absent;
+  }
+  return HaproxyState::stopped;
+}
+
+HaproxyState HaproxyStateProbe::probe_process() {
   if (!settings_.pidfile.empty()) {
-    const auto text = files::read(settings_.pidfile, 64);
-    const auto pid = text ? parse_pid(*text) : std::nullopt;
-    if (pid && pid_is_haproxy(*pid)) {
-      detail_ = "pidfile " + settings_.pidfile + ": process " + std::to_string(*pid) + " is haproxy";
-      watch_exit(*pid);
-      return protocol::HaproxyState::running;
+    const auto text = read_text_file(settings_.pidfile, 4096);
+    if (!text) return not_running("pidfile " + text.error().message);
+    const auto pid = parse_pidfile(*text);
+    if (!pid) return not_running("pidfile " + settings_.pidfile + " holds no PID");
+    if (!pid_is_haproxy(*pid)) {
+      return not_running("pidfile " + settings_.pidfile + ": process " + std::to_string(*pid) +
+                         " is not a live haproxy");
     }
-    watch_exit(0);
-    detail_ = text ? "pidfile " + settings_.pidfile + " names no live haproxy process"
-                   : "pidfile " + settings_.pidfile + " is missing";
-    return haproxy_installed() ? protocol::HaproxyState::stopped : protocol::HaproxyState::absent;
+    watch_exit(*pid);
+    detail_ = "pidfile " + settings_.pidfile + ": process " + std::to_string(*pid) + " is haproxy";
+    return HaproxyState::running;
   }
   if (last_pid_ > 0 && pid_is_haproxy(last_pid_)) {
+    watch_exit(last_pid_);
     detail_ = "process " + std::to_string(last_pid_) + " is haproxy";
-    return protocol::HaproxyState::running;
+    return HaproxyState::running;
   }
   last_pid_ = 0;
-  watch_exit(0);
-  // Scanning /proc costs more than the rest of the probe together; when HAProxy is down, once a second.
+  // Scanning /proc costs more than the rest of the probe together; while HAProxy is down, once a second.
   if (scans_skipped_ > 0) {
     --scans_skipped_;
   } else if (const auto pid = find_haproxy_process()) {
     last_pid_ = *pid;
     watch_exit(*pid);
     detail_ = "process " + std::to_string(*pid) + " is haproxy";
-    return protocol::HaproxyState::running;
+    return HaproxyState::running;
   } else {
     scans_skipped_ = kScanEvery - 1;
   }
-  detail_ = "no haproxy process";
-  return haproxy_installed() ? protocol::HaproxyState::stopped : protocol::HaproxyState::absent;
+  return not_running("no haproxy process");
 }
 
 }  // namespace balctl::agent::collectors

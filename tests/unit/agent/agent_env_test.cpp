@@ -49,7 +49,9 @@ TEST(AgentEnv, ErrorsNameTheKey) {
     const auto config = parse_agent_env(text);
     ASSERT_FALSE(config.ok()) << text;
     EXPECT_EQ(config.error().field, key) << config.error().message;
-    if (!key.empty()) EXPECT_NE(config.error().message.find(key), std::string::npos);
+    if (!key.empty()) {
+      EXPECT_NE(config.error().message.find(key), std::string::npos);
+    }
   }
 }
 
