@@ -33,5 +33,7 @@ void add_pool_commands(CLI::App& app, CommandContext& context);
 void add_member_commands(CLI::App& app, CommandContext& context);
 void add_token_commands(CLI::App& app, CommandContext& context);
 void add_status_commands(CLI::App& app, CommandContext& context);  // status, events
+void add_dns_commands(CLI::App& app, CommandContext& context);
+void add_failover_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace balctl::cli

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   balctl::cli::add_member_commands(app, ctx);
   balctl::cli::add_token_commands(app, ctx);
   balctl::cli::add_status_commands(app, ctx);
+  balctl::cli::add_dns_commands(app, ctx);
+  balctl::cli::add_failover_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -81,13 +81,13 @@ void add_member_commands(CLI::App& app, CommandContext& ctx) {
   bind_action(list, ctx, [&ctx, args](ApiClient& client) {
     return print_reply(client.call("GET", "/api/v1/pools/" + url_escape(args->pool) + "/members"), ctx.options.json,
                 [](const boost::json::object& reply) {
-                  Table table({"HOSTNAME", "ROLE", "STATUS", "LAST-HB", "IPV4", "HAPROXY", "AGENT", "ENROLLED"});
+                  Table table({"HOSTNAME", "ROLE", "STATUS", "LAST-HB", "IPV4", "HAPROXY", "AGENT", "FAILOVER-READY"});
                   for (const auto& item : reply.at("members").as_array()) {
                     const auto& m = item.as_object();
                     table.add({text(m, "hostname"), text(m, "role"), text(m, "status"),
                                age(m.if_contains("last_heartbeat_age_ms")), text(m, "ipv4"),
                                text(m.at("haproxy").as_object(), "state"), text(m, "agent_version"),
-                               text(m, "enrolled")});
+                               text(m, "failover_ready")});
                   }
                   table.print(std::cout);
                 });
@@ -105,6 +105,21 @@ void add_member_commands(CLI::App& app, CommandContext& ctx) {
     return print_reply(client.call("DELETE", member_path(*args)), ctx.options.json, [args](const boost::json::object&) {
       std::cout << "Removed " << args->hostname << " from pool " << args->pool << ".\n";
     });
+  });
+
+  auto maintenance_state = std::make_shared<std::string>();
+  auto flags = std::make_shared<std::pair<bool, bool>>(false, false);  // force, dry-run
+  auto* maintenance = member->add_subcommand("maintenance", "Put a member in maintenance (the active first hands over)");
+  add_target(maintenance);
+  maintenance->add_option("STATE", *maintenance_state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  maintenance->add_flag("--force", flags->first, "Proceed even when no standby can take over");
+  maintenance->add_flag("--dry-run", flags->second, "Only print what would happen");
+  bind_action(maintenance, ctx, [&ctx, args, maintenance_state, flags](ApiClient& client) {
+    const boost::json::object body{{"on", *maintenance_state == "on"}, {"force", flags->first}, {"dry_run", flags->second}};
+    return print_reply(client.call("POST", member_path(*args) + "/maintenance", body), ctx.options.json,
+                       [flags](const boost::json::object& reply) {
+                         std::cout << (flags->second ? "Would: " : "") << text(reply, "plan") << "\n";
+                       });
   });
 
   auto* rekey = member->add_subcommand("rekey", "Issue a new enrollment key for an existing member");

@@ -16,8 +16,31 @@ struct PoolArgs {
   std::int64_t grace_s = 1;
   std::string failback;
   std::int64_t ttl_s = 30;
+  std::string probe_ports;
+  std::int64_t failback_after_s = 60;
+  std::int64_t dwell_s = 30;
+  std::int64_t settle_s = 10;
+  std::string dns_sync;
   bool force = false;
 };
+
+// "80,443" or "none" -> [80, 443] or []
+Result<boost::json::array> probe_ports(const std::string& text) {
+  boost::json::array ports;
+  if (text == "none") return ports;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = std::min(text.find(',', start), text.size());
+    const auto part = text.substr(start, comma - start);
+    if (part.empty() || part.size() > 5 || part.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(part) < 1 || std::stoi(part) > 65535) {
+      return usage_error("--probe-ports must be a list of TCP ports like 80,443, or none");
+    }
+    ports.push_back(std::stoi(part));
+    start = comma + 1;
+  }
+  return ports;
+}
 
 void print_pool(const boost::json::object& pool) {
   std::cout << "Pool " << text(pool, "name") << " (" << text(pool, "hostname") << ")\n"
@@ -25,7 +48,15 @@ void print_pool(const boost::json::object& pool) {
             << text(pool, "haproxy_grace_s") << " s, failback " << text(pool, "failback") << ", ttl "
             << text(pool, "ttl_s") << " s\n"
             << "  active member: " << text(pool, "active_member") << "; " << text(pool, "members_online") << " of "
-            << text(pool, "members_total") << " member(s) online\n";
+            << text(pool, "members_total") << " member(s) online\n"
+            << "  failover: probe ports " << text(pool, "probe_ports") << ", fail-back after "
+            << text(pool, "failback_after_s") << " s, dwell " << text(pool, "dwell_s") << " s, settle "
+            << text(pool, "settle_s") << " s, dns sync " << (pool.contains("dns_sync") && pool.at("dns_sync").as_bool() ? "on" : "off")
+            << "\n";
+  if (const auto* failover = pool.if_contains("failover"); failover != nullptr && failover->is_object()) {
+    std::cout << "  state: " << text(failover->as_object(), "phase") << ", published "
+              << text(failover->as_object(), "published_ipv4") << "\n";
+  }
 }
 
 void print_members(const boost::json::object& pool) {
@@ -91,13 +122,36 @@ void add_pool_commands(CLI::App& app, CommandContext& ctx) {
                        ->check(CLI::IsMember({"none", "preferred"}));
   auto* ttl = set->add_option("--ttl", args->ttl_s, "TTL of the managed A record in seconds (5-86400)")
                   ->check(CLI::Range(5, 86'400));
-  bind_action(set, ctx, [&ctx, args, hostname, delay, grace, failback, ttl](ApiClient& client) -> Status {
+  auto* ports = set->add_option("--probe-ports", args->probe_ports,
+                                "Frontend ports probed to confirm a silent active is down, e.g. 80,443 (none: off)");
+  auto* failback_after = set->add_option("--failback-after", args->failback_after_s,
+                                         "With --failback preferred: seconds of health before moving back (0-86400)")
+                             ->check(CLI::Range(0, 86'400));
+  auto* dwell = set->add_option("--dwell", args->dwell_s, "Minimum seconds between automatic moves (0-86400)")
+                    ->check(CLI::Range(0, 86'400));
+  auto* settle = set->add_option("--settle", args->settle_s,
+                                 "Seconds a member that came back must stay healthy before it can take over (0-3600)")
+                     ->check(CLI::Range(0, 3600));
+  auto* dns_sync = set->add_option("--dns-sync", args->dns_sync,
+                                   "on: publish the active's address as seen by the control plane (dynamic IPs)")
+                       ->check(CLI::IsMember({"on", "off"}));
+  bind_action(set, ctx, [&ctx, args, hostname, delay, grace, failback, ttl, ports, failback_after, dwell, settle,
+                         dns_sync](ApiClient& client) -> Status {
     boost::json::object body;
     if (hostname->count() > 0) body["hostname"] = args->hostname;
     if (delay->count() > 0) body["delay_s"] = args->delay_s;
     if (grace->count() > 0) body["haproxy_grace_s"] = args->grace_s;
     if (failback->count() > 0) body["failback"] = args->failback;
     if (ttl->count() > 0) body["ttl_s"] = args->ttl_s;
+    if (ports->count() > 0) {
+      auto list = probe_ports(args->probe_ports);
+      if (!list) return list.error();
+      body["probe_ports"] = std::move(*list);
+    }
+    if (failback_after->count() > 0) body["failback_after_s"] = args->failback_after_s;
+    if (dwell->count() > 0) body["dwell_s"] = args->dwell_s;
+    if (settle->count() > 0) body["settle_s"] = args->settle_s;
+    if (dns_sync->count() > 0) body["dns_sync"] = args->dns_sync == "on";
     if (body.empty()) return usage_error("pool set: give at least one setting to change (see balctl pool set --help)");
     return print_reply(client.call("PATCH", "/api/v1/pools/" + url_escape(args->name), body), ctx.options.json, print_pool);
   });

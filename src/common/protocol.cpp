@@ -182,6 +182,11 @@ boost::json::object to_json(const Heartbeat& hb) {
   boost::json::array services;
   for (const auto& s : hb.services) services.push_back({{"name", s.name}, {"state", s.state}});
   out["services"] = std::move(services);
+  if (!hb.probe_results.empty()) {
+    boost::json::array results;
+    for (const auto& r : hb.probe_results) results.push_back({{"id", r.id}, {"reachable", r.reachable}});
+    out["probe_results"] = std::move(results);
+  }
   return out;
 }
 
@@ -223,11 +228,29 @@ Result<Heartbeat> parse_heartbeat(const boost::json::object& object) {
   hb.services = read_objects<ServiceState>(r, "services", kMaxServices, [](json::FieldReader& s) {
     return ServiceState{s.required_string("name", 256), s.optional_string("state", 64).value_or("")};
   });
+  hb.probe_results = read_objects<ProbeResult>(r, "probe_results", kMaxProbes, [](json::FieldReader& p) {
+    ProbeResult result;
+    result.id = p.required_int("id", 1, kMaxCounter);
+    const auto reachable = p.optional_bool("reachable");
+    if (!reachable && p.ok()) p.fail("reachable", "field 'reachable' is required and must be true or false");
+    result.reachable = reachable.value_or(false);
+    return result;
+  });
   return finish(r, std::move(hb));
 }
 
 boost::json::object to_json(const HeartbeatResponse& response) {
-  return {{"interval_ms", response.interval_ms}, {"jobs", response.jobs}};
+  boost::json::object out{{"interval_ms", response.interval_ms}, {"jobs", response.jobs}};
+  if (!response.probes.empty()) {
+    boost::json::array probes;
+    for (const auto& p : response.probes) {
+      boost::json::array ports;
+      for (const int port : p.ports) ports.push_back(port);
+      probes.push_back({{"id", p.id}, {"target", p.target}, {"ports", std::move(ports)}, {"timeout_ms", p.timeout_ms}});
+    }
+    out["probes"] = std::move(probes);
+  }
+  return out;
 }
 
 Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& object) {
@@ -235,6 +258,23 @@ Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& ob
   HeartbeatResponse response;
   response.interval_ms = r.required_int("interval_ms", kMinIntervalMs, kMaxIntervalMs);
   if (const auto* jobs = r.optional_array("jobs", 1000)) response.jobs = *jobs;
+  response.probes = read_objects<ProbeTask>(r, "probes", kMaxProbes, [](json::FieldReader& p) {
+    ProbeTask task;
+    task.id = p.required_int("id", 1, kMaxCounter);
+    task.target = p.required_string("target", 15);
+    if (p.ok() && !validate::ipv4(task.target)) p.fail("target", "field 'target' must be an IPv4 address");
+    task.timeout_ms = p.optional_int("timeout_ms", 50, 5000).value_or(500);
+    if (const auto* ports = p.optional_array("ports", 16)) {
+      for (const auto& port : *ports) {
+        if (!port.is_int64() || port.get_int64() < 1 || port.get_int64() > 65535) {
+          p.fail("ports", "field 'ports' must hold TCP port numbers");
+          break;
+        }
+        task.ports.push_back(static_cast<int>(port.get_int64()));
+      }
+    }
+    return task;
+  });
   return finish(r, std::move(response));
 }
 

@@ -17,7 +17,8 @@ namespace balctl::protocol {
 
 inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 inline constexpr std::int64_t kDefaultIntervalMs = 1000;
-inline constexpr std::size_t kMaxHaproxyRows = 5000;
+// ~200 bytes of JSON per row: 2000 rows stay well inside kMaxBodyBytes with everything else.
+inline constexpr std::size_t kMaxHaproxyRows = 2000;
 inline constexpr std::size_t kMaxDisks = 64;
 inline constexpr std::size_t kMaxAddresses = 256;
 inline constexpr std::size_t kMaxServices = 64;
@@ -92,6 +93,20 @@ struct ServiceState {
   std::string state;  // active | inactive | failed | ...
 };
 
+// A confirmation probe the control plane asks a standby to run against a silent active: TCP connects to
+// its frontend ports. The result travels back in the next heartbeat (sent at once).
+struct ProbeTask {
+  std::int64_t id = 0;
+  std::string target;  // IPv4 address
+  std::vector<int> ports;
+  std::int64_t timeout_ms = 500;
+};
+struct ProbeResult {
+  std::int64_t id = 0;
+  bool reachable = false;  // every port accepted a connection
+};
+inline constexpr std::size_t kMaxProbes = 16;
+
 struct Heartbeat {
   std::string agent_version;
   std::int64_t seq = 0;
@@ -106,6 +121,7 @@ struct Heartbeat {
   std::string os;
   HaproxyReport haproxy;
   std::vector<ServiceState> services;
+  std::vector<ProbeResult> probe_results;
 };
 boost::json::object to_json(const Heartbeat& heartbeat);
 // Unknown fields are ignored; a missing or mistyped required field is an error naming the field.
@@ -113,7 +129,8 @@ Result<Heartbeat> parse_heartbeat(const boost::json::object& object);
 
 struct HeartbeatResponse {
   std::int64_t interval_ms = kDefaultIntervalMs;
-  boost::json::array jobs;  // job objects; issue [4]+ gives them a type
+  boost::json::array jobs;  // job objects; a later milestone gives them a type
+  std::vector<ProbeTask> probes;
 };
 boost::json::object to_json(const HeartbeatResponse& response);
 Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& object);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "server/auth/admin_tokens.hpp"
+#include "server/dns/dns_bindings.hpp"
+#include "server/failover/failover_service.hpp"
 #include "server/events/event_log.hpp"
 #include "server/fleet/fleet_service.hpp"
 #include "server/http/router.hpp"
@@ -13,10 +15,13 @@ struct AdminApi {
   auth::AdminTokens& tokens;
   fleet::FleetService& fleet;
   events::EventLog& events;
+  dns::DnsBindings& dns;
+  failover::FailoverService& failover;
 };
 
 void add_pool_routes(http::Router& router, const AdminApi& api);
 void add_member_routes(http::Router& router, const AdminApi& api);
 void add_admin_routes(http::Router& router, const AdminApi& api);  // tokens, events, status
+void add_failover_routes(http::Router& router, const AdminApi& api);  // dns, failover, maintenance
 
 }  // namespace balctl::api

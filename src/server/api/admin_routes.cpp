@@ -43,6 +43,7 @@ void add_admin_routes(http::Router& router, const AdminApi& api) {
     boost::json::array pools;
     for (const auto& pool : unwrap(api.fleet.list_pools())) {
       auto summary = pool_json(pool);
+      add_failover_view(summary, pool, api.failover);
       summary.erase("members");
       summary["state"] = pool_state(pool);
       pools.push_back(std::move(summary));

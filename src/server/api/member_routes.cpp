@@ -31,9 +31,9 @@ void add_member_routes(http::Router& router, const AdminApi& api) {
   router.add(Method::get, "/api/v1/pools/{pool}/members", [api](const Request& request, const PathParams& params) {
     require_admin(api.tokens, request);
     const auto pool = unwrap(api.fleet.get_pool(unwrap(fleet::parse_pool_name(path_param(params, "pool")))));
-    boost::json::array members;
-    for (const auto& member : pool.members) members.push_back(member_json(member));
-    return reply(200, {{"pool", pool.record.name}, {"members", std::move(members)}});
+    auto json = pool_json(pool);
+    add_failover_view(json, pool, api.failover);
+    return reply(200, {{"pool", pool.record.name}, {"members", json.at("members")}});
   });
 
   router.add(Method::post, "/api/v1/pools/{pool}/members", [api](const Request& request, const PathParams& params) {
@@ -49,6 +49,7 @@ void add_member_routes(http::Router& router, const AdminApi& api) {
     const auto member = unwrap(api.fleet.get_member(path.pool, path.hostname));
     auto out = member_json(member);
     out["pool"] = path.pool;
+    out["failover_ready"] = api.failover.readiness(member.record.id);
     const auto report = unwrap(api.fleet.member_report(member.record.id));
     out["report"] = report ? boost::json::parse(*report) : boost::json::value(nullptr);
     return reply(200, out);

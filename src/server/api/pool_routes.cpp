@@ -14,7 +14,11 @@ void add_pool_routes(http::Router& router, const AdminApi& api) {
   router.add(Method::get, "/api/v1/pools", [api](const Request& request, const PathParams&) {
     require_admin(api.tokens, request);
     boost::json::array pools;
-    for (const auto& pool : unwrap(api.fleet.list_pools())) pools.push_back(pool_json(pool));
+    for (const auto& pool : unwrap(api.fleet.list_pools())) {
+      auto json = pool_json(pool);
+      add_failover_view(json, pool, api.failover);
+      pools.push_back(std::move(json));
+    }
     return reply(200, {{"pools", std::move(pools)}});
   });
 
@@ -28,7 +32,10 @@ void add_pool_routes(http::Router& router, const AdminApi& api) {
   router.add(Method::get, "/api/v1/pools/{pool}", [api](const Request& request, const PathParams& params) {
     require_admin(api.tokens, request);
     const auto name = unwrap(fleet::parse_pool_name(path_param(params, "pool")));
-    return reply(200, pool_json(unwrap(api.fleet.get_pool(name))));
+    const auto view = unwrap(api.fleet.get_pool(name));
+    auto json = pool_json(view);
+    add_failover_view(json, view, api.failover);
+    return reply(200, json);
   });
 
   router.add(Method::patch, "/api/v1/pools/{pool}", [api](const Request& request, const PathParams& params) {

@@ -1,6 +1,7 @@
 #include "server/api/views.hpp"
 
 #include "common/time.hpp"
+#include "server/fleet/specs.hpp"
 
 namespace balctl::api {
 namespace {
@@ -8,6 +9,12 @@ namespace {
 boost::json::value optional_number(const std::optional<double>& value) {
   if (!value) return nullptr;
   return *value;
+}
+
+boost::json::array probe_ports_json(std::string_view text) {
+  boost::json::array ports;
+  for (const int port : fleet::parse_probe_ports(text)) ports.push_back(port);
+  return ports;
 }
 
 }  // namespace
@@ -20,6 +27,11 @@ boost::json::object pool_settings_json(const store::PoolRecord& pool) {
           {"haproxy_grace_s", pool.haproxy_grace_s},
           {"failback", pool.failback},
           {"ttl_s", pool.ttl_s},
+          {"failback_after_s", pool.failback_after_s},
+          {"dwell_s", pool.dwell_s},
+          {"settle_s", pool.settle_s},
+          {"probe_ports", probe_ports_json(pool.probe_ports)},
+          {"dns_sync", pool.dns_sync},
           {"created_at", time::rfc3339(pool.created_ms)}};
 }
 
@@ -81,6 +93,24 @@ boost::json::object event_json(const store::EventRecord& event) {
   return {{"id", event.id},         {"at", time::rfc3339(event.at_ms)}, {"kind", event.kind},
           {"pool", event.pool},     {"member", event.member},           {"actor", event.actor},
           {"message", event.message}};
+}
+
+void add_failover_view(boost::json::object& pool, const fleet::PoolView& view, failover::FailoverService& failover) {
+  const auto status = failover.status(view.record.id);
+  std::string switching_to;
+  if (status && status->switching_to) {
+    for (const auto& member : view.members) {
+      if (member.record.id == *status->switching_to) switching_to = member.record.hostname;
+    }
+  }
+  pool["failover"] = {{"phase", status ? status->phase : "steady"},
+                      {"switching_to", switching_to.empty() ? boost::json::value(nullptr) : boost::json::value(switching_to)},
+                      {"published_ipv4", status ? status->published_ipv4 : ""}};
+  if (auto* members = pool.if_contains("members"); members != nullptr && members->is_array()) {
+    for (std::size_t i = 0; i < view.members.size() && i < members->as_array().size(); ++i) {
+      members->as_array()[i].as_object()["failover_ready"] = failover.readiness(view.members[i].record.id);
+    }
+  }
 }
 
 boost::json::object token_json(const auth::TokenInfo& token) {

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "server/auth/admin_tokens.hpp"
+#include "server/failover/failover_service.hpp"
 #include "server/fleet/fleet_service.hpp"
 #include "server/store/records.hpp"
 
@@ -15,5 +16,9 @@ boost::json::object member_json(const fleet::MemberView& member);
 boost::json::object issued_key_json(const fleet::IssuedKey& issued);
 boost::json::object event_json(const store::EventRecord& event);
 boost::json::object token_json(const auth::TokenInfo& token);
+
+// Adds the failover view to a pool_json(): {"failover": {phase, switching_to, published_ipv4}} and each
+// member's "failover_ready" reason.
+void add_failover_view(boost::json::object& pool, const fleet::PoolView& view, failover::FailoverService& failover);
 
 }  // namespace balctl::api

@@ -21,8 +21,11 @@
 #include "server/api/agent_api.hpp"
 #include "server/api/agent_assets.hpp"
 #include "server/auth/admin_tokens.hpp"
+#include "server/auth/secret_box.hpp"
 #include "server/auth/signing_key.hpp"
+#include "server/dns/dns_bindings.hpp"
 #include "server/events/event_log.hpp"
+#include "server/failover/failover_service.hpp"
 #include "server/fleet/enrolment.hpp"
 #include "server/fleet/fleet_service.hpp"
 #include "server/fleet/registry.hpp"
@@ -111,6 +114,9 @@ struct Components {
   std::unique_ptr<fleet::FleetService> fleet;
   std::unique_ptr<fleet::EnrolmentService> enrolment;
   std::unique_ptr<liveness::HeartbeatService> heartbeats;
+  std::unique_ptr<auth::SecretBox> secrets;
+  std::unique_ptr<dns::DnsBindings> dns;
+  std::unique_ptr<failover::FailoverService> failover;
   http::Router router;
 };
 
@@ -161,14 +167,28 @@ int run_server(const ServeOptions& options) {
       fleet::EnrolmentSettings{options.heartbeat_interval_ms, crypto::base64(signing_key->public_key)});
   c.heartbeats = std::make_unique<liveness::HeartbeatService>(c.registry, *c.liveness, c.events,
                                                               liveness::HeartbeatSettings{options.heartbeat_interval_ms});
+  auto secrets = auth::SecretBox::open(options.data_dir / "secrets.key");
+  if (!secrets) return fail_start(secrets.error());
+  c.secrets = std::make_unique<auth::SecretBox>(std::move(*secrets));
+  c.dns = std::make_unique<dns::DnsBindings>(*c.store, *c.secrets, c.events);
+  failover::FailoverSettings failover_settings;
+  failover_settings.interval_ms = options.heartbeat_interval_ms;
+  c.failover = std::make_unique<failover::FailoverService>(*c.store, c.registry, *c.liveness, c.events, *c.dns,
+                                                           failover_settings);
+  c.fleet->set_observer(c.failover.get());
+  c.enrolment->set_observer(c.failover.get());
+  c.heartbeats->set_observer(c.failover.get());
+  c.dns->on_change([&c](std::int64_t pool_id) { c.failover->dns_binding_changed(pool_id); });
+  if (auto status = c.failover->start(); !status) return fail_start(status.error());
   api::add_system_routes(c.router);
   api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate,
                                                    options.agent_binary.empty() ? api::default_agent_binary()
                                                                                 : options.agent_binary});
-  const api::AdminApi admin{c.tokens, *c.fleet, c.events};
+  const api::AdminApi admin{c.tokens, *c.fleet, c.events, *c.dns, *c.failover};
   api::add_pool_routes(c.router, admin);
   api::add_member_routes(c.router, admin);
   api::add_admin_routes(c.router, admin);
+  api::add_failover_routes(c.router, admin);
 
   const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   asio::io_context io(threads);
@@ -203,6 +223,7 @@ int run_server(const ServeOptions& options) {
   io.run();
   for (auto& thread : pool) thread.join();
 
+  c.failover->stop();
   persister.stop();
   if (auto status = c.store->flush(); !status) spdlog::warn("store_flush_failed error=\"{}\"", status.error().message);
   spdlog::info("stopped");

@@ -160,7 +160,6 @@ Actions DecisionEngine::on_dns_result(std::int64_t pool_id, std::int64_t attempt
                               "), attempt " + std::to_string(sw.attempts) + ": " + result.error().message +
                               "; retrying in " + seconds(sw.next_attempt - now);
   event(out, p, kind, name_of(sw.target), sw.actor, message);
-  out.emplace_back(RaiseAlert{kind, p.s.id, name_of(sw.target), message});
   return out;
 }
 
@@ -230,7 +229,6 @@ void DecisionEngine::judge_silent_active(Pool& p, const Member& active, std::int
                                   ", service still reachable from " + std::to_string(c.reachable) + " of " +
                                   std::to_string(voters) + " vantage points; not failing over";
       event(out, p, "lost_contact_reachable", active.s.hostname, "system", message);
-      out.emplace_back(RaiseAlert{"lost_contact_reachable", p.s.id, active.s.hostname, message});
       p.lost_contact_noted = true;
       p.lost_contact_since = now;
     }
@@ -295,7 +293,6 @@ void DecisionEngine::fail_over(Pool& p, const std::string& reason, std::int64_t 
       const std::string message = "pool down, no failover-ready standby (" + reason + "); keeping " + p.s.hostname +
                                   " as it is and failing over as soon as a standby is ready";
       event(out, p, "pool_down", name_of(p.active), "system", message);
-      out.emplace_back(RaiseAlert{"pool_down", p.s.id, name_of(p.active), message});
       p.down_alerted = true;
     }
     return;
@@ -367,7 +364,6 @@ void DecisionEngine::commit_switch(Pool& p, std::int64_t now, Actions& out) {
                               ", " + seconds(now - sw.started) + " after the decision; was " + name_of(previous) +
                               "; reason: " + sw.reason;
   event(out, p, "failover", name_of(sw.target), sw.actor, message);
-  out.emplace_back(RaiseAlert{"failover", p.s.id, name_of(sw.target), message});
 }
 
 void DecisionEngine::event(Actions& out, const Pool& p, const std::string& kind, const std::string& member,

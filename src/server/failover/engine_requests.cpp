@@ -181,7 +181,12 @@ std::string DecisionEngine::readiness(std::int64_t member_id, std::int64_t now) 
   if (it == members_.end()) return "unknown member";
   const auto pool = pools_.find(it->second.s.pool_id);
   if (pool == pools_.end()) return "unknown pool";
-  const auto why = unready_reason(it->second, pool->second, now);
+  const Member& m = it->second;
+  if (pool->second.active && *pool->second.active == member_id) {
+    if (healthy(m, pool->second, now)) return "active";
+    return m.last_heartbeat == kNever ? "active, never heard from" : "active, " + unready_reason(m, pool->second, now);
+  }
+  const auto why = unready_reason(m, pool->second, now);
   return why.empty() ? "ready" : why;
 }
 

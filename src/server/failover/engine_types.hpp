@@ -101,15 +101,9 @@ struct RecordEvent {
   std::string message;
 };
 
-struct RaiseAlert {
-  std::string kind;  // failover, failover_failed, pool_down, member_offline, member_online, dns_verify_failed,
-                     // lost_contact_reachable
-  std::int64_t pool_id = 0;
-  std::string member;
-  std::string message;
-};
-
-using Action = std::variant<ApplyDns, ProbeRequest, CommitRoles, SetRole, PersistPending, RecordEvent, RaiseAlert>;
+// Alerts are not separate actions: the alert dispatcher watches recorded events (failover,
+// failover_failed, pool_down, dns_verify_failed, lost_contact_reachable, member_offline, member_online).
+using Action = std::variant<ApplyDns, ProbeRequest, CommitRoles, SetRole, PersistPending, RecordEvent>;
 using Actions = std::vector<Action>;
 
 }  // namespace balctl::failover

@@ -51,6 +51,7 @@ Result<protocol::EnrolResponse> EnrolmentService::enrol(const protocol::EnrolReq
   if (!enrolled) return enrolled.error();
   registry_.put_member(*enrolled);
   liveness_.remove(enrolled->id);  // a re-enrolled host starts fresh
+  if (observer_ != nullptr) observer_->member_changed(*enrolled);
   const auto pool = registry_.pool(enrolled->pool_id);
   const std::string pool_name = pool ? pool->name : "";
   (void)events_.record({0, now, events::kind::kMemberEnrolled, pool_name, enrolled->hostname,

@@ -7,6 +7,7 @@
 #include "common/protocol.hpp"
 #include "common/result.hpp"
 #include "server/events/event_log.hpp"
+#include "server/fleet/fleet_observer.hpp"
 #include "server/fleet/registry.hpp"
 #include "server/liveness/liveness_table.hpp"
 #include "server/store/store.hpp"
@@ -26,6 +27,7 @@ class EnrolmentService {
   // Errors: invalid_enrollment_key (401), enrollment_key_expired (401), enrollment_key_used (409),
   // hostname_mismatch (403), egress_ip_mismatch (403).
   Result<protocol::EnrolResponse> enrol(const protocol::EnrolRequest& request, std::string_view source_ip);
+  void set_observer(FleetObserver* observer) { observer_ = observer; }
 
  private:
   store::Store& store_;
@@ -33,6 +35,7 @@ class EnrolmentService {
   liveness::LivenessTable& liveness_;
   events::EventLog& events_;
   EnrolmentSettings settings_;
+  FleetObserver* observer_ = nullptr;
 };
 
 }  // namespace balctl::fleet

@@ -45,6 +45,7 @@ Result<store::PoolRecord> FleetService::create_pool(const PoolSpec& spec, std::s
   auto stored = store_.insert_pool(pool);
   if (!stored) return stored;
   registry_.put_pool(*stored);
+  if (observer_ != nullptr) observer_->pool_changed(*stored);
   (void)events_.record(event(events::kind::kPoolCreated, stored->name, "", actor,
                              "pool created for " + stored->hostname + " (preset " + stored->preset + ", delay " +
                                  std::to_string(stored->delay_s) + " s)"));
@@ -100,12 +101,22 @@ Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const
   if (patch.haproxy_grace_s) updated.haproxy_grace_s = *patch.haproxy_grace_s;
   if (patch.failback) updated.failback = *patch.failback;
   if (patch.ttl_s) updated.ttl_s = *patch.ttl_s;
+  if (patch.probe_ports) updated.probe_ports = *patch.probe_ports;
+  if (patch.failback_after_s) updated.failback_after_s = *patch.failback_after_s;
+  if (patch.dwell_s) updated.dwell_s = *patch.dwell_s;
+  if (patch.settle_s) updated.settle_s = *patch.settle_s;
+  if (patch.dns_sync) updated.dns_sync = *patch.dns_sync;
   if (auto status = store_.update_pool(updated); !status) return status.error();
   registry_.put_pool(updated);
+  if (observer_ != nullptr) observer_->pool_changed(updated);
   (void)events_.record(event(events::kind::kPoolUpdated, updated.name, "", actor,
                              "settings: hostname " + updated.hostname + ", delay " + std::to_string(updated.delay_s) +
                                  " s, haproxy grace " + std::to_string(updated.haproxy_grace_s) + " s, failback " +
-                                 updated.failback + ", ttl " + std::to_string(updated.ttl_s) + " s"));
+                                 updated.failback + " after " + std::to_string(updated.failback_after_s) +
+                                 " s, dwell " + std::to_string(updated.dwell_s) + " s, settle " +
+                                 std::to_string(updated.settle_s) + " s, ttl " + std::to_string(updated.ttl_s) +
+                                 " s, probe ports [" + updated.probe_ports + "], dns sync " +
+                                 (updated.dns_sync ? "on" : "off")));
   return updated;
 }
 
@@ -122,6 +133,7 @@ Status FleetService::delete_pool(std::string_view name, bool force, std::string_
   if (auto status = store_.delete_pool(pool->id); !status) return status;
   registry_.remove_pool(pool->id);
   for (const auto& member : *members) liveness_.remove(member.id);
+  if (observer_ != nullptr) observer_->pool_removed(pool->id);
   (void)events_.record(event(events::kind::kPoolDeleted, pool->name, "", actor,
                              "pool deleted with " + std::to_string(members->size()) + " member(s)"));
   return {};
@@ -154,6 +166,7 @@ Result<IssuedKey> FleetService::add_member(std::string_view pool_name, const Mem
   auto stored = store_.insert_member(member, key.record);
   if (!stored) return stored.error();
   registry_.put_member(*stored);
+  if (observer_ != nullptr) observer_->member_changed(*stored);
   (void)events_.record(event(events::kind::kMemberAdded, pool->name, stored->hostname, actor,
                              "member added with address " + stored->ipv4 + "; enrollment key expires " +
                                  time::rfc3339(key.record.expires_ms)));
@@ -182,6 +195,7 @@ Status FleetService::remove_member(std::string_view pool_name, std::string_view 
   if (auto status = store_.delete_member(member->id); !status) return status;
   registry_.remove_member(member->id);
   liveness_.remove(member->id);
+  if (observer_ != nullptr) observer_->member_removed(member->id);
   (void)events_.record(event(events::kind::kMemberRemoved, pool->name, member->hostname, actor,
                              "member removed (was " + member->role + ")"));
   return {};

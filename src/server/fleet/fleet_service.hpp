@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "server/events/event_log.hpp"
+#include "server/fleet/fleet_observer.hpp"
 #include "server/fleet/registry.hpp"
 #include "server/fleet/specs.hpp"
 #include "server/liveness/liveness_table.hpp"
@@ -69,6 +70,7 @@ class FleetService {
                                  std::string_view actor);
 
   std::string install_command(std::string_view key, std::string_view hostname) const;
+  void set_observer(FleetObserver* observer) { observer_ = observer; }
 
  private:
   MemberView view_of(const store::MemberRecord& member, std::int64_t delay_s) const;
@@ -80,6 +82,7 @@ class FleetService {
   liveness::LivenessTable& liveness_;
   events::EventLog& events_;
   AgentEndpoint endpoint_;
+  FleetObserver* observer_ = nullptr;
 };
 
 }  // namespace balctl::fleet

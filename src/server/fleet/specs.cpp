@@ -1,5 +1,7 @@
 #include "server/fleet/specs.hpp"
 
+#include <charconv>
+
 #include "common/json.hpp"
 #include "common/validate.hpp"
 
@@ -55,10 +57,45 @@ Result<PoolPatch> parse_pool_patch(const boost::json::object& body) {
     r.fail("failback", "field 'failback' must be none or preferred");
   }
   patch.ttl_s = r.optional_int("ttl_s", limits::kMinTtlS, limits::kMaxTtlS);
-  if (r.ok() && !patch.hostname && !patch.delay_s && !patch.haproxy_grace_s && !patch.failback && !patch.ttl_s) {
-    r.fail("body", "nothing to change: give at least one of hostname, delay_s, haproxy_grace_s, failback, ttl_s");
+  if (const auto* ports = r.optional_array("probe_ports", limits::kMaxProbePorts)) {
+    std::string text;
+    for (const auto& port : *ports) {
+      if (!port.is_int64() || port.get_int64() < 1 || port.get_int64() > 65535) {
+        r.fail("probe_ports", "field 'probe_ports' must be a list of TCP ports such as [80, 443]");
+        break;
+      }
+      text += (text.empty() ? "" : ",") + std::to_string(port.get_int64());
+    }
+    patch.probe_ports = text;
+  }
+  patch.failback_after_s = r.optional_int("failback_after_s", 0, limits::kMaxFailbackAfterS);
+  patch.dwell_s = r.optional_int("dwell_s", 0, limits::kMaxDwellS);
+  patch.settle_s = r.optional_int("settle_s", 0, limits::kMaxSettleS);
+  patch.dns_sync = r.optional_bool("dns_sync");
+  if (r.ok() && patch.empty()) {
+    r.fail("body", "nothing to change: give at least one of hostname, delay_s, haproxy_grace_s, failback, ttl_s, "
+                   "probe_ports, failback_after_s, dwell_s, settle_s, dns_sync");
   }
   return finish(r, std::move(patch));
+}
+
+std::vector<int> parse_probe_ports(std::string_view text) {
+  std::vector<int> ports;
+  while (!text.empty()) {
+    const auto comma = std::min(text.find(','), text.size());
+    const auto part = text.substr(0, comma);
+    int port = 0;
+    if (std::from_chars(part.data(), part.data() + part.size(), port).ec == std::errc() && port > 0 && port < 65536) {
+      ports.push_back(port);
+    }
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
+  return ports;
+}
+
+bool PoolPatch::empty() const {
+  return !hostname && !delay_s && !haproxy_grace_s && !failback && !ttl_s && !probe_ports && !failback_after_s &&
+         !dwell_s && !settle_s && !dns_sync;
 }
 
 Result<MemberSpec> parse_member_spec(const boost::json::object& body) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -27,6 +29,10 @@ inline constexpr std::int64_t kDefaultKeyTtlS = 86'400;
 inline constexpr std::int64_t kMinPriority = 0;
 inline constexpr std::int64_t kMaxPriority = 1000;
 inline constexpr std::int64_t kDefaultPriority = 100;
+inline constexpr std::int64_t kMaxFailbackAfterS = 86'400;
+inline constexpr std::int64_t kMaxDwellS = 86'400;
+inline constexpr std::int64_t kMaxSettleS = 3600;
+inline constexpr std::size_t kMaxProbePorts = 8;
 }  // namespace limits
 
 struct PoolSpec {
@@ -43,6 +49,12 @@ struct PoolPatch {
   std::optional<std::int64_t> haproxy_grace_s;
   std::optional<std::string> failback;
   std::optional<std::int64_t> ttl_s;
+  std::optional<std::string> probe_ports;  // "80,443"; "" disables probe confirmation
+  std::optional<std::int64_t> failback_after_s;
+  std::optional<std::int64_t> dwell_s;
+  std::optional<std::int64_t> settle_s;
+  std::optional<bool> dns_sync;
+  bool empty() const;
 };
 Result<PoolPatch> parse_pool_patch(const boost::json::object& body);
 
@@ -54,6 +66,9 @@ struct MemberSpec {
   std::int64_t key_ttl_s = limits::kDefaultKeyTtlS;
 };
 Result<MemberSpec> parse_member_spec(const boost::json::object& body);
+
+// The stored probe port list ("80,443") as numbers; malformed parts are skipped.
+std::vector<int> parse_probe_ports(std::string_view text);
 
 // Validates a path segment naming a pool or member; errors name the parameter.
 Result<std::string> parse_pool_name(std::string_view text);

@@ -118,6 +118,10 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
 
   protocol::HeartbeatResponse response;
   response.interval_ms = settings_.interval_ms;
+  if (observer_ != nullptr) {
+    response.probes = observer_->on_heartbeat({context->member.id, heartbeat->haproxy.state, source,
+                                               std::move(heartbeat->probe_results)});
+  }
   return response;
 }
 

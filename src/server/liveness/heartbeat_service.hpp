@@ -11,6 +11,7 @@
 #include "common/result.hpp"
 #include "server/events/event_log.hpp"
 #include "server/fleet/registry.hpp"
+#include "server/liveness/heartbeat_observer.hpp"
 #include "server/liveness/liveness_table.hpp"
 
 namespace balctl::liveness {
@@ -27,6 +28,8 @@ class HeartbeatService {
   // Errors: unauthorized (401), egress_ip_mismatch (403), bad_json / invalid_field / missing_field (400).
   Result<protocol::HeartbeatResponse> handle(std::string_view bearer_token, std::string_view source_ip,
                                              std::string_view body);
+  // Sees every accepted heartbeat (the failover service); set once before serving.
+  void set_observer(HeartbeatObserver* observer) { observer_ = observer; }
 
  private:
   void queue_transition_events(const fleet::MemberContext& context, const Transition& transition,
@@ -38,6 +41,7 @@ class HeartbeatService {
   LivenessTable& liveness_;
   events::EventLog& events_;
   HeartbeatSettings settings_;
+  HeartbeatObserver* observer_ = nullptr;
   std::mutex refusals_mutex_;
   std::unordered_map<std::int64_t, std::int64_t> last_refusal_event_ms_;
 };

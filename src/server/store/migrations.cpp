@@ -9,7 +9,7 @@ namespace balctl::store {
 namespace {
 
 // Append-only: never edit a shipped migration, add a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: pools, members, enrollment keys, admin tokens, events, last known member state.
     R"sql(
 CREATE TABLE pools (
@@ -71,6 +71,37 @@ CREATE TABLE member_state (
   online INTEGER NOT NULL DEFAULT 0,
   report_json TEXT,
   report_ms INTEGER NOT NULL DEFAULT 0
+);
+)sql",
+    // 2: failover settings of pools, DNS provider bindings (secrets encrypted), failover state, alerts.
+    R"sql(
+ALTER TABLE pools ADD COLUMN probe_ports TEXT NOT NULL DEFAULT '80,443';
+ALTER TABLE pools ADD COLUMN failback_after_s INTEGER NOT NULL DEFAULT 60;
+ALTER TABLE pools ADD COLUMN dwell_s INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE pools ADD COLUMN settle_s INTEGER NOT NULL DEFAULT 10;
+ALTER TABLE pools ADD COLUMN dns_sync INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE dns_bindings (
+  pool_id INTEGER PRIMARY KEY REFERENCES pools(id) ON DELETE CASCADE,
+  provider TEXT NOT NULL,
+  settings_json TEXT NOT NULL,
+  secrets_box TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE failover_state (
+  pool_id INTEGER PRIMARY KEY REFERENCES pools(id) ON DELETE CASCADE,
+  pending_target_id INTEGER,
+  pending_reason TEXT NOT NULL DEFAULT '',
+  pending_actor TEXT NOT NULL DEFAULT '',
+  pending_since_ms INTEGER NOT NULL DEFAULT 0,
+  published_ipv4 TEXT NOT NULL DEFAULT '',
+  last_failover_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE alert_channels (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('webhook', 'email')),
+  settings_json TEXT NOT NULL,
+  secrets_box TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
 );
 )sql",
 };

@@ -18,6 +18,11 @@ struct PoolRecord {
   std::int64_t ttl_s = 30;
   std::optional<std::int64_t> active_member_id;
   std::int64_t created_ms = 0;
+  std::string probe_ports = "80,443";  // comma separated; empty: no probe confirmation
+  std::int64_t failback_after_s = 60;
+  std::int64_t dwell_s = 30;
+  std::int64_t settle_s = 10;
+  bool dns_sync = false;
 };
 
 struct MemberRecord {
@@ -69,6 +74,33 @@ struct MemberStateRecord {
   bool online = false;  // whether the last liveness event said online (so a restart does not repeat it)
   std::optional<std::string> report_json;  // only when the full report is due for persisting
   std::int64_t report_ms = 0;
+};
+
+struct DnsBindingRecord {
+  std::int64_t pool_id = 0;
+  std::string provider;
+  std::string settings_json;
+  std::string secrets_box;  // encrypted with the data dir's secrets.key
+  std::int64_t updated_ms = 0;
+};
+
+// What must survive a restart of a pool's failover: an interrupted switch and what DNS last showed.
+struct FailoverStateRecord {
+  std::int64_t pool_id = 0;
+  std::optional<std::int64_t> pending_target_id;
+  std::string pending_reason;
+  std::string pending_actor;
+  std::int64_t pending_since_ms = 0;
+  std::string published_ipv4;
+  std::int64_t last_failover_ms = 0;
+};
+
+struct AlertChannelRecord {
+  std::string name;
+  std::string kind;  // webhook | email
+  std::string settings_json;
+  std::string secrets_box;
+  std::int64_t created_ms = 0;
 };
 
 struct EventQuery {

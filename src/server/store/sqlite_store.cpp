@@ -2,81 +2,16 @@
 // and the heartbeat path never waits on it (liveness reaches the store only through save_batch).
 #include <mutex>
 
+#include "server/store/failover_queries.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/sqlite.hpp"
+#include "server/store/sqlite_rows.hpp"
 #include "server/store/store.hpp"
 
 namespace balctl::store {
 namespace {
 
-constexpr const char* kPoolColumns =
-    "id, name, hostname, preset, delay_s, haproxy_grace_s, failback, ttl_s, active_member_id, created_ms";
-constexpr const char* kMemberColumns =
-    "id, pool_id, hostname, ipv4, egress_ip, role, priority, secret_hash, created_ms, enrolled_ms";
-
-PoolRecord read_pool(const Statement& s) {
-  PoolRecord pool;
-  pool.id = s.column_int(0);
-  pool.name = s.column_text(1);
-  pool.hostname = s.column_text(2);
-  pool.preset = s.column_text(3);
-  pool.delay_s = s.column_int(4);
-  pool.haproxy_grace_s = s.column_int(5);
-  pool.failback = s.column_text(6);
-  pool.ttl_s = s.column_int(7);
-  pool.active_member_id = s.column_optional_int(8);
-  pool.created_ms = s.column_int(9);
-  return pool;
-}
-
-MemberRecord read_member(const Statement& s) {
-  MemberRecord member;
-  member.id = s.column_int(0);
-  member.pool_id = s.column_int(1);
-  member.hostname = s.column_text(2);
-  member.ipv4 = s.column_text(3);
-  member.egress_ip = s.column_optional_text(4);
-  member.role = s.column_text(5);
-  member.priority = s.column_int(6);
-  member.secret_hash = s.column_optional_text(7);
-  member.created_ms = s.column_int(8);
-  member.enrolled_ms = s.column_optional_int(9);
-  return member;
-}
-
-EventRecord read_event(const Statement& s) {
-  return EventRecord{s.column_int(0), s.column_int(1), s.column_text(2), s.column_text(3),
-                     s.column_text(4), s.column_text(5), s.column_text(6)};
-}
-
-// Runs a prepared query and maps every row with `read`.
-template <class T, class Read>
-Result<std::vector<T>> collect(Statement& statement, Read read) {
-  std::vector<T> rows;
-  while (true) {
-    auto row = statement.step();
-    if (!row) return row.error();
-    if (!*row) return rows;
-    rows.push_back(read(statement));
-  }
-}
-
-// Runs a prepared query expecting at most one row; `missing` is returned when there is none.
-template <class T, class Read>
-Result<T> single(Statement& statement, Read read, Error missing) {
-  auto row = statement.step();
-  if (!row) return row.error();
-  if (!*row) return missing;
-  return read(statement);
-}
-
-Status insert_event(Database& db, const EventRecord& event) {
-  auto s = db.prepare("INSERT INTO events (at_ms, kind, pool, member, actor, message) VALUES (?, ?, ?, ?, ?, ?)");
-  if (!s) return s.error();
-  s->bind(1, event.at_ms).bind(2, event.kind).bind(3, event.pool).bind(4, event.member);
-  s->bind(5, event.actor).bind(6, event.message);
-  return s->run();
-}
+using namespace rows;
 
 class SqliteStore final : public Store {
  public:
@@ -121,10 +56,13 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     auto s = db_.prepare(
         "UPDATE pools SET hostname = ?, preset = ?, delay_s = ?, haproxy_grace_s = ?, failback = ?, ttl_s = ?, "
-        "active_member_id = ? WHERE id = ?");
+        "active_member_id = ?, probe_ports = ?, failback_after_s = ?, dwell_s = ?, settle_s = ?, dns_sync = ? "
+        "WHERE id = ?");
     if (!s) return s.error();
     s->bind(1, pool.hostname).bind(2, pool.preset).bind(3, pool.delay_s).bind(4, pool.haproxy_grace_s);
-    s->bind(5, pool.failback).bind(6, pool.ttl_s).bind(7, pool.active_member_id).bind(8, pool.id);
+    s->bind(5, pool.failback).bind(6, pool.ttl_s).bind(7, pool.active_member_id).bind(8, pool.probe_ports);
+    s->bind(9, pool.failback_after_s).bind(10, pool.dwell_s).bind(11, pool.settle_s);
+    s->bind(12, std::int64_t{pool.dns_sync ? 1 : 0}).bind(13, pool.id);
     return s->run();
   }
 
@@ -265,6 +203,57 @@ class SqliteStore final : public Store {
     if (auto status = update->run(); !status) return status.error();
     if (auto status = transaction.commit(); !status) return status.error();
     return member;
+  }
+
+  Status commit_roles(std::int64_t pool_id, std::int64_t active_id, std::optional<std::int64_t> previous_id,
+                      std::string_view previous_role) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::commit_roles(db_, pool_id, active_id, previous_id, previous_role);
+  }
+
+  Status set_member_role(std::int64_t member_id, std::string_view role) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::set_member_role(db_, member_id, role);
+  }
+
+  Status put_dns_binding(const DnsBindingRecord& binding) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::put_dns_binding(db_, binding);
+  }
+
+  Result<std::optional<DnsBindingRecord>> get_dns_binding(std::int64_t pool_id) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::get_dns_binding(db_, pool_id);
+  }
+
+  Status delete_dns_binding(std::int64_t pool_id) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::delete_dns_binding(db_, pool_id);
+  }
+
+  Status save_failover_state(const FailoverStateRecord& state) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::save_failover_state(db_, state);
+  }
+
+  Result<std::vector<FailoverStateRecord>> load_failover_states() override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::load_failover_states(db_);
+  }
+
+  Status insert_alert_channel(const AlertChannelRecord& channel) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::insert_alert_channel(db_, channel);
+  }
+
+  Result<std::vector<AlertChannelRecord>> list_alert_channels() override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::list_alert_channels(db_);
+  }
+
+  Status delete_alert_channel(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    return failover_queries::delete_alert_channel(db_, name);
   }
 
   Status insert_token(const TokenRecord& token) override {

@@ -39,6 +39,23 @@ class Store {
   virtual Result<MemberRecord> redeem_enrollment_key(std::string_view key_id, std::string_view secret_hash,
                                                      std::int64_t now_ms) = 0;
 
+  // Failover outcome: the new active, the old active's new role (standby or maintenance), atomically.
+  virtual Status commit_roles(std::int64_t pool_id, std::int64_t active_id, std::optional<std::int64_t> previous_id,
+                              std::string_view previous_role) = 0;
+  virtual Status set_member_role(std::int64_t member_id, std::string_view role) = 0;
+
+  // --- DNS bindings and failover state
+  virtual Status put_dns_binding(const DnsBindingRecord& binding) = 0;
+  virtual Result<std::optional<DnsBindingRecord>> get_dns_binding(std::int64_t pool_id) = 0;
+  virtual Status delete_dns_binding(std::int64_t pool_id) = 0;
+  virtual Status save_failover_state(const FailoverStateRecord& state) = 0;
+  virtual Result<std::vector<FailoverStateRecord>> load_failover_states() = 0;
+
+  // --- alert channels
+  virtual Status insert_alert_channel(const AlertChannelRecord& channel) = 0;
+  virtual Result<std::vector<AlertChannelRecord>> list_alert_channels() = 0;
+  virtual Status delete_alert_channel(std::string_view name) = 0;
+
   // --- admin tokens
   virtual Status insert_token(const TokenRecord& token) = 0;
   virtual Result<std::vector<TokenRecord>> list_tokens() = 0;

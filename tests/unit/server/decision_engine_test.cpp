@@ -126,8 +126,7 @@ TEST_F(EngineTest, HaproxyStoppedOnTheActiveFailsOverAtOnceAndCommitsAfterDns) {
   EXPECT_EQ(roles->previous_role, "standby");
   EXPECT_EQ(roles->published_ipv4, apply->ipv4);
   EXPECT_TRUE(has_event(committed, "failover"));
-  EXPECT_EQ(first<RaiseAlert>(committed)->kind, "failover");
-  EXPECT_FALSE(first<PersistPending>(committed)->target_member_id.has_value());
+    EXPECT_FALSE(first<PersistPending>(committed)->target_member_id.has_value());
   EXPECT_EQ(engine_->status(kPool, now_)->phase, "steady");
 }
 
@@ -197,7 +196,6 @@ TEST_F(EngineTest, SilentButReachableActiveIsNotFailedOver) {
   const auto judged = step(last + 3100, {{kB, kUp}, {kC, kUp}});
   EXPECT_FALSE(first<ApplyDns>(judged));
   EXPECT_TRUE(has_event(judged, "lost_contact_reachable"));
-  EXPECT_EQ(first<RaiseAlert>(judged)->kind, "lost_contact_reachable");
   EXPECT_FALSE(has_event(step(now_ + 200, {{kB, kUp}}), "lost_contact_reachable")) << "raised once per outage";
   now_ += 100;
   EXPECT_TRUE(has_event(hb(kA), "contact_restored"));
@@ -234,7 +232,6 @@ TEST_F(EngineTest, NoReadyStandbyMeansPoolDownOnceThenFailoverWhenOneIsReady) {
   const auto down = hb(kA, HaproxyState::stopped);
   EXPECT_FALSE(first<ApplyDns>(down));
   EXPECT_TRUE(has_event(down, "pool_down"));
-  EXPECT_EQ(first<RaiseAlert>(down)->kind, "pool_down");
   EXPECT_EQ(engine_->status(kPool, now_)->phase, "down");
   now_ += 1000;
   EXPECT_FALSE(has_event(hb(kA, HaproxyState::stopped), "pool_down")) << "raised once";
@@ -306,7 +303,6 @@ TEST_F(EngineTest, DnsFailureIsRetriedWithBackoffAndAlerted) {
   const auto failed = engine_->on_dns_result(kPool, apply->attempt_id,
                                              Error{Errc::unavailable, "dns_unreachable", "no answer", {}}, now_);
   EXPECT_TRUE(has_event(failed, "failover_failed"));
-  EXPECT_EQ(first<RaiseAlert>(failed)->kind, "failover_failed");
   const auto failed_at = now_;
   EXPECT_FALSE(first<ApplyDns>(step(failed_at + 500, {{kB, kUp}, {kC, kUp}}))) << "first retry after 1 s";
   auto retry = first<ApplyDns>(step(failed_at + 1000, {{kB, kUp}, {kC, kUp}}));

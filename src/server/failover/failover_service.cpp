@@ -1,0 +1,277 @@
+#include "server/failover/failover_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+
+#include "common/tcp_probe.hpp"
+#include "common/time.hpp"
+#include "server/fleet/specs.hpp"
+
+namespace balctl::failover {
+namespace {
+
+MemberSettings member_settings(const store::MemberRecord& m) {
+  return {m.id, m.pool_id, m.hostname, m.ipv4, m.role, m.priority, m.enrolled_ms.has_value()};
+}
+
+// Converts between the engine's monotonic clock and wall-clock milliseconds kept in the store.
+std::int64_t to_wall(std::int64_t steady_ms) {
+  return steady_ms == kNever ? 0 : time::unix_ms_now() - (time::steady_ms_now() - steady_ms);
+}
+std::int64_t to_steady(std::int64_t wall_ms) {
+  return wall_ms == 0 ? kNever : time::steady_ms_now() - (time::unix_ms_now() - wall_ms);
+}
+
+}  // namespace
+
+FailoverService::FailoverService(store::Store& store, fleet::Registry& registry, liveness::LivenessTable& liveness,
+                                 events::EventLog& events, dns::DnsBindings& bindings, FailoverSettings settings)
+    : store_(store),
+      registry_(registry),
+      liveness_(liveness),
+      events_(events),
+      bindings_(bindings),
+      settings_(settings),
+      engine_(time::steady_ms_now()),
+      probes_(2, 256) {
+  dns_ = std::make_unique<DnsExecutor>(
+      [this](std::int64_t pool_id) { return bindings_.load(pool_id); },
+      [this](const ApplyDns& job, const Status& result) {
+        Actions actions;
+        {
+          std::lock_guard lock(engine_mutex_);
+          actions = engine_.on_dns_result(job.pool_id, job.attempt_id, result, time::steady_ms_now());
+        }
+        execute(actions);
+      },
+      settings_.verify_timeout);
+}
+
+FailoverService::~FailoverService() { stop(); }
+
+PoolSettings FailoverService::settings_of(const store::PoolRecord& pool) {
+  PoolSettings s;
+  s.id = pool.id;
+  s.name = pool.name;
+  s.hostname = pool.hostname;
+  s.preset = pool.preset;
+  s.delay_ms = pool.delay_s * 1000;
+  s.grace_ms = pool.haproxy_grace_s * 1000;
+  s.failback = pool.failback;
+  s.failback_after_ms = pool.failback_after_s * 1000;
+  s.dwell_ms = pool.dwell_s * 1000;
+  s.settle_ms = pool.settle_s * 1000;
+  s.interval_ms = settings_.interval_ms;
+  s.ttl_s = pool.ttl_s;
+  s.probe_ports = fleet::parse_probe_ports(pool.probe_ports);
+  s.dns_sync = pool.dns_sync;
+  auto binding = store_.get_dns_binding(pool.id);
+  s.has_dns = binding && binding->has_value();
+  return s;
+}
+
+Status FailoverService::start() {
+  auto pools = store_.list_pools();
+  if (!pools) return pools.error();
+  auto members = store_.list_members(std::nullopt);
+  if (!members) return members.error();
+  auto states = store_.load_failover_states();
+  if (!states) return states.error();
+  Actions resumed;
+  {
+    std::lock_guard lock(engine_mutex_);
+    for (const auto& pool : *pools) engine_.put_pool(settings_of(pool));
+    for (const auto& member : *members) {
+      engine_.put_member(member_settings(member));
+      if (const auto entry = liveness_.get(member.id); entry && entry->last_seen_wall_ms != 0) {
+        engine_.restore({member.id, entry->last_seen_steady_ms, entry->haproxy, entry->source_ip});
+      }
+    }
+    for (const auto& state : *states) {
+      engine_.restore_published(state.pool_id, state.published_ipv4, to_steady(state.last_failover_ms));
+      if (state.pending_target_id) {
+        auto actions = engine_.resume(state.pool_id, *state.pending_target_id, state.pending_reason, state.pending_actor,
+                                      time::steady_ms_now());
+        resumed.insert(resumed.end(), actions.begin(), actions.end());
+      }
+    }
+  }
+  execute(resumed);
+  ticker_ = std::thread([this] { tick_loop(); });
+  return {};
+}
+
+void FailoverService::stop() {
+  {
+    std::lock_guard lock(tick_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  tick_wake_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  probes_.stop();
+  dns_->stop();
+}
+
+void FailoverService::tick_loop() {
+  std::unique_lock lock(tick_mutex_);
+  while (!stopping_) {
+    tick_wake_.wait_for(lock, settings_.tick, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    Actions actions;
+    {
+      std::lock_guard engine_lock(engine_mutex_);
+      actions = engine_.on_tick(time::steady_ms_now());
+    }
+    execute(actions);
+    lock.lock();
+  }
+}
+
+std::vector<protocol::ProbeTask> FailoverService::on_heartbeat(const liveness::HeartbeatFacts& facts) {
+  const auto now = time::steady_ms_now();
+  Actions actions;
+  {
+    std::lock_guard lock(engine_mutex_);
+    actions = engine_.on_heartbeat(facts.member_id, facts.haproxy, facts.source_ip, now);
+    for (const auto& result : facts.probe_results) {
+      const auto pool_id = board_.pool_of(result.id);
+      if (pool_id == 0) continue;
+      auto voted = engine_.on_probe_vote(pool_id, {result.id, facts.member_id, result.reachable}, now);
+      actions.insert(actions.end(), voted.begin(), voted.end());
+    }
+  }
+  execute(actions);
+  return board_.take(facts.member_id, now);
+}
+
+void FailoverService::pool_changed(const store::PoolRecord& pool) {
+  const auto settings = settings_of(pool);
+  std::lock_guard lock(engine_mutex_);
+  engine_.put_pool(settings);
+}
+
+void FailoverService::pool_removed(std::int64_t pool_id) {
+  std::lock_guard lock(engine_mutex_);
+  engine_.remove_pool(pool_id);
+}
+
+void FailoverService::member_changed(const store::MemberRecord& member) {
+  std::lock_guard lock(engine_mutex_);
+  engine_.put_member(member_settings(member));
+}
+
+void FailoverService::member_removed(std::int64_t member_id) {
+  std::lock_guard lock(engine_mutex_);
+  engine_.remove_member(member_id);
+}
+
+void FailoverService::dns_binding_changed(std::int64_t pool_id) {
+  auto pools = store_.list_pools();
+  if (!pools) return;
+  for (const auto& pool : *pools) {
+    if (pool.id == pool_id) pool_changed(pool);
+  }
+}
+
+Result<Plan> FailoverService::failover(std::string_view pool_name, std::string_view target, bool force, bool dry_run,
+                                       const std::string& actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  auto member = store_.find_member(pool->id, target);
+  if (!member) return member.error();
+  Actions actions;
+  Result<Plan> plan = Error::internal("unreachable");
+  {
+    std::lock_guard lock(engine_mutex_);
+    plan = engine_.request_failover(pool->id, member->id, force, dry_run, actor, time::steady_ms_now(), actions);
+  }
+  execute(actions);
+  return plan;
+}
+
+Result<Plan> FailoverService::maintenance(std::string_view pool_name, std::string_view member_name, bool on, bool force,
+                                          bool dry_run, const std::string& actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  auto member = store_.find_member(pool->id, member_name);
+  if (!member) return member.error();
+  Actions actions;
+  Result<Plan> plan = Error::internal("unreachable");
+  {
+    std::lock_guard lock(engine_mutex_);
+    plan = engine_.set_maintenance(member->id, on, force, dry_run, actor, time::steady_ms_now(), actions);
+  }
+  execute(actions);
+  return plan;
+}
+
+std::optional<PoolStatus> FailoverService::status(std::int64_t pool_id) {
+  std::lock_guard lock(engine_mutex_);
+  return engine_.status(pool_id, time::steady_ms_now());
+}
+
+std::string FailoverService::readiness(std::int64_t member_id) {
+  std::lock_guard lock(engine_mutex_);
+  return engine_.readiness(member_id, time::steady_ms_now());
+}
+
+void FailoverService::probe_from_here(const ProbeRequest& request) {
+  const auto timeout = std::chrono::milliseconds(settings_.probe_timeout_ms);
+  const bool submitted = probes_.submit([this, request, timeout] {
+    bool reachable = !request.ports.empty();
+    for (const int port : request.ports) reachable = reachable && tcp_connects(request.target_ipv4, port, timeout);
+    Actions actions;
+    {
+      std::lock_guard lock(engine_mutex_);
+      actions = engine_.on_probe_vote(request.pool_id, {request.probe_id, 0, reachable}, time::steady_ms_now());
+    }
+    execute(actions);
+  });
+  if (!submitted) spdlog::warn("probe_dropped pool_id={} reason=queue_full", request.pool_id);
+}
+
+void FailoverService::persist(const PersistPending& pending) {
+  store::FailoverStateRecord record;
+  record.pool_id = pending.pool_id;
+  record.pending_target_id = pending.target_member_id;
+  record.pending_reason = pending.reason;
+  record.pending_actor = pending.actor;
+  record.pending_since_ms = pending.target_member_id ? time::unix_ms_now() : 0;
+  if (const auto state = status(pending.pool_id)) {
+    record.published_ipv4 = state->published_ipv4;
+    record.last_failover_ms = to_wall(state->last_failover_ms);
+  }
+  if (auto saved = store_.save_failover_state(record); !saved) {
+    spdlog::error("failover_state_not_saved pool_id={} error=\"{}\"", pending.pool_id, saved.error().message);
+  }
+}
+
+void FailoverService::execute(const Actions& actions) {
+  for (const auto& action : actions) {
+    if (const auto* apply = std::get_if<ApplyDns>(&action)) {
+      dns_->submit(*apply);
+    } else if (const auto* probe = std::get_if<ProbeRequest>(&action)) {
+      board_.assign(*probe, settings_.probe_timeout_ms, time::steady_ms_now());
+      probe_from_here(*probe);
+    } else if (const auto* commit = std::get_if<CommitRoles>(&action)) {
+      if (auto status = store_.commit_roles(commit->pool_id, commit->active_member_id, commit->previous_active_id,
+                                            commit->previous_role);
+          !status) {
+        spdlog::error("roles_not_saved pool_id={} error=\"{}\"", commit->pool_id, status.error().message);
+      }
+    } else if (const auto* role = std::get_if<SetRole>(&action)) {
+      if (auto status = store_.set_member_role(role->member_id, role->role); !status) {
+        spdlog::error("role_not_saved member_id={} error=\"{}\"", role->member_id, status.error().message);
+      }
+    } else if (const auto* pending = std::get_if<PersistPending>(&action)) {
+      persist(*pending);
+    } else if (const auto* event = std::get_if<RecordEvent>(&action)) {
+      const auto pool = registry_.pool(event->pool_id);
+      (void)events_.record({0, 0, event->kind, pool ? pool->name : "", event->member, event->actor, event->message});
+    }
+  }
+}
+
+}  // namespace balctl::failover

@@ -1,0 +1,37 @@
+#include "server/failover/probe_board.hpp"
+
+namespace balctl::failover {
+namespace {
+constexpr std::int64_t kTaskLifetimeMs = 5000;
+constexpr std::int64_t kVoteLifetimeMs = 60'000;
+}  // namespace
+
+void ProbeBoard::assign(const ProbeRequest& request, std::int64_t timeout_ms, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(pools_, [now](const auto& entry) { return entry.second.second < now; });
+  pools_[request.probe_id] = {request.pool_id, now + kVoteLifetimeMs};
+  for (const auto voter : request.voters) {
+    protocol::ProbeTask task{request.probe_id, request.target_ipv4, request.ports, timeout_ms};
+    by_member_[voter].push_back({std::move(task), now + kTaskLifetimeMs});
+  }
+}
+
+std::vector<protocol::ProbeTask> ProbeBoard::take(std::int64_t member_id, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  std::vector<protocol::ProbeTask> tasks;
+  const auto it = by_member_.find(member_id);
+  if (it == by_member_.end()) return tasks;
+  for (auto& waiting : it->second) {
+    if (waiting.expires >= now && tasks.size() < protocol::kMaxProbes) tasks.push_back(std::move(waiting.task));
+  }
+  by_member_.erase(it);
+  return tasks;
+}
+
+std::int64_t ProbeBoard::pool_of(std::int64_t probe_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = pools_.find(probe_id);
+  return it == pools_.end() ? 0 : it->second.first;
+}
+
+}  // namespace balctl::failover
