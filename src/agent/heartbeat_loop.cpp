@@ -29,9 +29,11 @@ HeartbeatLoop::HeartbeatLoop(AgentConfig config, ReportSource& source, LoopTimin
       client_(std::make_unique<ControlPlaneClient>(client_settings(config_, timing_, &abort_))),
       backoff_(timing.default_interval, timing.max_backoff),
       interval_(timing.default_interval),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()),
+      prober_(std::make_unique<Prober>(config_.bind_address, [this] { nudge(); })) {}
 
-HeartbeatLoop::~HeartbeatLoop() = default;
+// The prober's callback uses the mutex below it in the class: stop the prober first.
+HeartbeatLoop::~HeartbeatLoop() { prober_.reset(); }
 
 void HeartbeatLoop::stop() {
   abort_ = true;
@@ -86,8 +88,13 @@ Status HeartbeatLoop::send() {
   protocol::Heartbeat heartbeat = source_.current();
   heartbeat.agent_version = kVersion;
   heartbeat.seq = ++seq_;
+  heartbeat.probe_results = prober_->take_results();
   auto reply = client_->heartbeat(heartbeat, config_.member_secret);
-  if (!reply) return reply.error();
+  if (!reply) {
+    prober_->restore(std::move(heartbeat.probe_results));
+    return reply.error();
+  }
+  if (!reply->probes.empty()) prober_->submit(reply->probes);
   interval_ = std::chrono::milliseconds(std::clamp(reply->interval_ms, kMinIntervalMs, kMaxIntervalMs));
   backoff_.set_base(interval_);
   if (backoff_.failures() > 0) {

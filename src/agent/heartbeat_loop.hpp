@@ -15,6 +15,7 @@
 #include "agent/agent_env.hpp"
 #include "agent/backoff.hpp"
 #include "agent/client/control_plane_client.hpp"
+#include "agent/prober.hpp"
 #include "common/protocol.hpp"
 #include "common/result.hpp"
 
@@ -63,6 +64,7 @@ class HeartbeatLoop {
   std::int64_t seq_ = 0;
   std::string last_error_code_;
   std::mt19937_64 random_;
+  std::unique_ptr<Prober> prober_;
 
   std::atomic<bool> abort_{false};  // aborts a request in flight on stop()
   std::mutex mutex_;
