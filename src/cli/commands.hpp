@@ -35,5 +35,6 @@ void add_token_commands(CLI::App& app, CommandContext& context);
 void add_status_commands(CLI::App& app, CommandContext& context);  // status, events
 void add_dns_commands(CLI::App& app, CommandContext& context);
 void add_failover_commands(CLI::App& app, CommandContext& context);
+void add_alert_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace balctl::cli

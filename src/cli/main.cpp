@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   balctl::cli::add_status_commands(app, ctx);
   balctl::cli::add_dns_commands(app, ctx);
   balctl::cli::add_failover_commands(app, ctx);
+  balctl::cli::add_alert_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

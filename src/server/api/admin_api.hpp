@@ -2,6 +2,7 @@
 // authenticates, parses, calls one service function and formats the result.
 #pragma once
 
+#include "server/alerts/alert_service.hpp"
 #include "server/auth/admin_tokens.hpp"
 #include "server/dns/dns_bindings.hpp"
 #include "server/failover/failover_service.hpp"
@@ -17,11 +18,13 @@ struct AdminApi {
   events::EventLog& events;
   dns::DnsBindings& dns;
   failover::FailoverService& failover;
+  alerts::AlertService& alerts;
 };
 
 void add_pool_routes(http::Router& router, const AdminApi& api);
 void add_member_routes(http::Router& router, const AdminApi& api);
 void add_admin_routes(http::Router& router, const AdminApi& api);  // tokens, events, status
 void add_failover_routes(http::Router& router, const AdminApi& api);  // dns, failover, maintenance
+void add_alert_routes(http::Router& router, const AdminApi& api);
 
 }  // namespace balctl::api

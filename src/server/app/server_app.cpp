@@ -17,6 +17,8 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
+#include "server/alerts/alert_dispatcher.hpp"
+#include "server/alerts/alert_service.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
 #include "server/api/agent_assets.hpp"
@@ -117,6 +119,8 @@ struct Components {
   std::unique_ptr<auth::SecretBox> secrets;
   std::unique_ptr<dns::DnsBindings> dns;
   std::unique_ptr<failover::FailoverService> failover;
+  std::unique_ptr<alerts::AlertService> alerts;
+  std::unique_ptr<alerts::AlertDispatcher> dispatcher;
   http::Router router;
 };
 
@@ -171,6 +175,10 @@ int run_server(const ServeOptions& options) {
   if (!secrets) return fail_start(secrets.error());
   c.secrets = std::make_unique<auth::SecretBox>(std::move(*secrets));
   c.dns = std::make_unique<dns::DnsBindings>(*c.store, *c.secrets, c.events);
+  c.alerts = std::make_unique<alerts::AlertService>(*c.store, *c.secrets, c.events);
+  c.dispatcher = std::make_unique<alerts::AlertDispatcher>([&c] { return c.alerts->channels(); }, alerts::AlertPolicy{});
+  c.dispatcher->start();
+  c.events.set_listener([&c](const store::EventRecord& event) { c.dispatcher->on_event(event); });
   failover::FailoverSettings failover_settings;
   failover_settings.interval_ms = options.heartbeat_interval_ms;
   c.failover = std::make_unique<failover::FailoverService>(*c.store, c.registry, *c.liveness, c.events, *c.dns,
@@ -184,11 +192,12 @@ int run_server(const ServeOptions& options) {
   api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate,
                                                    options.agent_binary.empty() ? api::default_agent_binary()
                                                                                 : options.agent_binary});
-  const api::AdminApi admin{c.tokens, *c.fleet, c.events, *c.dns, *c.failover};
+  const api::AdminApi admin{c.tokens, *c.fleet, c.events, *c.dns, *c.failover, *c.alerts};
   api::add_pool_routes(c.router, admin);
   api::add_member_routes(c.router, admin);
   api::add_admin_routes(c.router, admin);
   api::add_failover_routes(c.router, admin);
+  api::add_alert_routes(c.router, admin);
 
   const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   asio::io_context io(threads);
@@ -225,6 +234,8 @@ int run_server(const ServeOptions& options) {
 
   c.failover->stop();
   persister.stop();
+  c.events.set_listener(nullptr);
+  c.dispatcher->stop();
   if (auto status = c.store->flush(); !status) spdlog::warn("store_flush_failed error=\"{}\"", status.error().message);
   spdlog::info("stopped");
   return 0;

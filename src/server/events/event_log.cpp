@@ -19,6 +19,7 @@ void stamp_and_log(store::EventRecord& event) {
 
 Status EventLog::record(store::EventRecord event) {
   stamp_and_log(event);
+  if (listener_) listener_(event);
   auto id = store_.append_event(event);
   if (!id) return id.error();
   return {};
@@ -26,6 +27,7 @@ Status EventLog::record(store::EventRecord event) {
 
 void EventLog::queue(store::EventRecord event) {
   stamp_and_log(event);
+  if (listener_) listener_(event);
   std::lock_guard lock(mutex_);
   if (queued_.size() >= kMaxQueued) {
     spdlog::warn("event_queue_full dropped_kind={}", event.kind);

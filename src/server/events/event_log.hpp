@@ -3,6 +3,7 @@
 // for the disk.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -45,8 +46,12 @@ class EventLog {
 
   Result<std::vector<store::EventRecord>> list(const store::EventQuery& query);
 
+  // Sees every event as it is recorded or queued (the alert dispatcher); must be quick. Set before use.
+  void set_listener(std::function<void(const store::EventRecord&)> listener) { listener_ = std::move(listener); }
+
  private:
   store::Store& store_;
+  std::function<void(const store::EventRecord&)> listener_;
   std::mutex mutex_;
   std::vector<store::EventRecord> queued_;
 };
