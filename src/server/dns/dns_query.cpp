@@ -70,7 +70,8 @@ Result<PacketPtr> ask(const AuthoritativeServer& server, const std::string& name
     return dns_error(Errc::unavailable, "dns_servfail", where + " answered SERVFAIL for " + name);
   }
   if (rcode == LDNS_RCODE_REFUSED) {
-    return dns_error(Errc::forbidden, "dns_refused", where + " refused to answer for " + name);
+    return dns_error(Errc::forbidden, "dns_refused",
+                     where + " answered REFUSED for " + name + " (it does not serve that zone or refuses us)");
   }
   if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
     return dns_error(Errc::unavailable, "dns_error", where + " answered " + rcode_name(rcode) + " for " + name);

@@ -12,6 +12,7 @@ namespace balctl::dns {
 namespace {
 
 constexpr int kPrerequisiteRetries = 3;
+constexpr int kSendAttempts = 2;
 // TSIG error field values (RFC 8945 section 4.3).
 constexpr int kTsigBadSig = 16;
 constexpr int kTsigBadKey = 17;
@@ -120,21 +121,16 @@ Status Rfc2136Provider::set_a_record(const std::string& fqdn, const std::string&
   }
 }
 
+// Sent by hand rather than with ldns_resolver_send_pkt: that call throws away a reply whose TSIG does not
+// verify, and a server that rejects our key (NOTAUTH with BADKEY/BADSIG) cannot sign its refusal, so the
+// operator would never learn why. We read every reply and check its signature only when it claims success.
 Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<std::string>& current,
                                     const std::string& ipv4, std::int64_t ttl) {
   auto address = resolve_server_address(config_.server);
   if (!address) return address.error();
   const std::string where = *address + ":" + std::to_string(config_.port);
   Owned o;
-  o.resolver = ldns_resolver_new();
-  ldns_rdf* server = ldns_rdf_new_frm_str(address->find(':') == std::string::npos ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-                                          address->c_str());
-  ldns_resolver_push_nameserver(o.resolver, server);
-  ldns_rdf_deep_free(server);
-  ldns_resolver_set_port(o.resolver, static_cast<std::uint16_t>(config_.port));
-  ldns_resolver_set_timeout(o.resolver, timeval{1, 0});
-  ldns_resolver_set_retry(o.resolver, 2);
-  ldns_resolver_set_retrans(o.resolver, 1);
+  o.resolver = ldns_resolver_new();  // only carries the TSIG key for signing
   const std::string key_name = config_.tsig_name + ".";
   const std::string algorithm = config_.tsig_algorithm + ".";
   ldns_resolver_set_tsig_keyname(o.resolver, key_name.c_str());
@@ -153,23 +149,56 @@ Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<s
 
   o.update = ldns_update_pkt_new(ldns_dname_new_frm_str(config_.zone.c_str()), LDNS_RR_CLASS_IN, o.prerequisites,
                                  o.changes, nullptr);
-  if (o.update == nullptr || ldns_update_pkt_tsig_add(o.update, o.resolver) != LDNS_STATUS_OK) {
+  if (o.update == nullptr) return dns_error(Errc::internal, "dns_config", "cannot build the UPDATE message");
+  ldns_pkt_set_random_id(o.update);
+  if (ldns_update_pkt_tsig_add(o.update, o.resolver) != LDNS_STATUS_OK) {
     return dns_error(Errc::invalid_argument, "dns_config", "cannot sign the update with TSIG key " + config_.tsig_name);
   }
-  const ldns_status status = ldns_resolver_send_pkt(&o.answer, o.resolver, o.update);
-  if (o.answer != nullptr && ldns_pkt_get_rcode(o.answer) != LDNS_RCODE_NOERROR) {
-    // An error answer is reported as such even when its own TSIG cannot be verified (a server that does
-    // not know our key cannot sign its refusal).
-    return explain_rcode(ldns_pkt_get_rcode(o.answer), tsig_error(o.answer), where, config_.zone);
+  auto reply = exchange(*address, o.update, where);
+  if (!reply) return reply.error();
+  o.answer = reply->packet;
+  const int rcode = ldns_pkt_get_rcode(o.answer);
+  if (rcode != LDNS_RCODE_NOERROR) return explain_rcode(rcode, tsig_error(o.answer), where, config_.zone);
+  const ldns_rr* request_tsig = ldns_pkt_tsig(o.update);
+  if (request_tsig == nullptr ||
+      !ldns_pkt_tsig_verify(o.answer, reply->wire.data(), reply->wire.size(), key_name.c_str(),
+                            config_.tsig_secret.c_str(), ldns_rr_rdf(request_tsig, 3))) {
+    return dns_error(Errc::forbidden, "dns_notauth", where + " sent a success reply whose TSIG signature does not verify");
   }
-  if (status == LDNS_STATUS_CRYPTO_TSIG_BOGUS) {
-    return dns_error(Errc::forbidden, "dns_notauth", where + " sent a reply whose TSIG signature does not verify");
+  return {};
+}
+
+Result<Rfc2136Provider::Reply> Rfc2136Provider::exchange(const std::string& address, ldns_pkt* update,
+                                                          const std::string& where) {
+  ldns_rdf* server = ldns_rdf_new_frm_str(address.find(':') == std::string::npos ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+                                          address.c_str());
+  std::size_t socket_size = 0;
+  sockaddr_storage* destination =
+      ldns_rdf2native_sockaddr_storage(server, static_cast<std::uint16_t>(config_.port), &socket_size);
+  ldns_rdf_deep_free(server);
+  ldns_buffer* query = ldns_buffer_new(LDNS_MAX_PACKETLEN);
+  ldns_status status = ldns_pkt2buffer_wire(query, update);
+  Reply reply;
+  for (int attempt = 0; status == LDNS_STATUS_OK && attempt < kSendAttempts; ++attempt) {
+    std::uint8_t* wire = nullptr;
+    std::size_t size = 0;
+    status = ldns_udp_send(&wire, query, destination, static_cast<socklen_t>(socket_size), timeval{1, 0}, &size);
+    if (status == LDNS_STATUS_OK && wire != nullptr) {
+      reply.wire.assign(wire, wire + size);
+      free(wire);  // NOLINT: allocated by ldns
+      status = ldns_wire2pkt(&reply.packet, reply.wire.data(), reply.wire.size());
+      break;
+    }
+    free(wire);  // NOLINT: allocated by ldns
+    status = LDNS_STATUS_NETWORK_ERR;
   }
-  if (status != LDNS_STATUS_OK || o.answer == nullptr) {
+  ldns_buffer_free(query);
+  free(destination);  // NOLINT: allocated by ldns
+  if (status != LDNS_STATUS_OK || reply.packet == nullptr) {
     return dns_error(Errc::unavailable, "dns_unreachable",
                      "no answer from " + where + " to the update: " + ldns_get_errorstr_by_id(status));
   }
-  return {};
+  return reply;
 }
 
 }  // namespace balctl::dns

@@ -5,8 +5,13 @@
 // not see.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "server/dns/dns_provider.hpp"
 #include "server/dns/provider_config.hpp"
+
+struct ldns_struct_pkt;
 
 namespace balctl::dns {
 
@@ -20,8 +25,13 @@ class Rfc2136Provider final : public DnsProvider {
   Result<std::optional<std::uint32_t>> soa_serial() override;
 
  private:
+  struct Reply {
+    std::vector<std::uint8_t> wire;
+    ldns_struct_pkt* packet = nullptr;  // owned by the caller
+  };
   Status send_update(const std::string& fqdn, const std::vector<std::string>& current, const std::string& ipv4,
                      std::int64_t ttl);
+  Result<Reply> exchange(const std::string& address, ldns_struct_pkt* update, const std::string& where);
 
   Rfc2136Config config_;
 };
