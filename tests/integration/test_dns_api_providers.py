@@ -1,0 +1,184 @@
+"""API-based DNS providers: a real PowerDNS Authoritative (HTTP API + its own DNS service for
+verification), and local contract servers for Cloudflare API v4 and cPanel UAPI that accept only the
+documented request shapes and record every violation."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from contracts import Cloudflare, Cpanel  # noqa: E402
+from dns_servers import PowerDns  # noqa: E402
+from harness import Server, wait_until  # noqa: E402
+from processes import temp_dir  # noqa: E402
+
+
+class ProviderFixture:
+    def setUp(self):
+        self.dir = temp_dir(self)
+        self.server = Server(data_dir=os.path.join(self.dir, "data")).start()
+        self.addCleanup(self.server.cleanup)
+        self.server.create_pool("web", "lb.example.test", delay=3)
+        self.server.enrolled_member("web", "lb1", "127.0.0.2")
+        self.server.enrolled_member("web", "lb2", "127.0.0.3")
+
+    def bind(self, body):
+        reply = self.server.request("PUT", "/api/v1/pools/web/dns", body)
+        self.assertEqual(reply.status, 200, reply)
+
+    def failover(self, *extra):
+        return self.server.cli("failover", "web", "--to", "lb2", "--force", *extra)
+
+    def events(self, kind):
+        return [e for e in self.server.events(limit=1000) if e["kind"] == kind]
+
+
+class PowerDnsTest(ProviderFixture, unittest.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.pdns = PowerDns(os.path.join(self.dir, "pdns")).start()
+        self.addCleanup(self.pdns.cleanup)
+
+    def test_failover_through_the_api_is_verified_on_the_dns_service(self):
+        result = self.server.cli("dns", "set", "web", "--provider", "powerdns", "--api-url", self.pdns.api_url,
+                                 "--api-key", PowerDns.API_KEY, "--zone", "example.test", "--verify-server",
+                                 f"127.0.0.1:{self.pdns.port}")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("api_key: ***", result.stdout)
+        self.assertIn('"matches_active":true', self.server.cli("dns", "check", "web", "--json").stdout)
+        result = self.failover()
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(self.pdns.answer(), ["127.0.0.3"])
+
+    def test_verification_through_the_api_when_no_dns_port_is_given(self):
+        body = self.pdns.binding()
+        del body["verify_server"]
+        self.bind(body)
+        self.assertEqual(self.failover().returncode, 0)
+        self.assertEqual(self.pdns.answer(), ["127.0.0.3"])
+
+    def test_wrong_api_key_and_unknown_zone(self):
+        self.bind(self.pdns.binding(api_key="wrong-key"))
+        self.failover("--no-wait")
+        failed = wait_until(lambda: self.events("failover_failed"), 10, what="failover_failed")
+        self.assertIn("refused our credentials", failed[0]["message"])
+        self.assertEqual(self.pdns.answer(), ["127.0.0.2"])
+
+    def test_zone_pdns_does_not_have(self):
+        reply = self.server.request("POST", "/api/v1/pools", {"name": "other", "hostname": "lb.missing.test"})
+        self.assertEqual(reply.status, 201)
+        self.server.enrolled_member("other", "o1", "127.0.0.2")
+        self.server.enrolled_member("other", "o2", "127.0.0.3")
+        body = self.pdns.binding(zone="missing.test")
+        del body["verify_server"]
+        self.assertEqual(self.server.request("PUT", "/api/v1/pools/other/dns", body).status, 200)
+        self.server.cli("failover", "other", "--to", "o2", "--force", "--no-wait")
+        failed = wait_until(lambda: [e for e in self.events("failover_failed") if e["pool"] == "other"], 10,
+                            what="failover_failed")
+        self.assertIn("no zone missing.test", failed[0]["message"])
+
+
+class CloudflareTest(ProviderFixture, unittest.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.cf = Cloudflare()
+        self.addCleanup(self.cf.cleanup)
+
+    def body(self, **overrides):
+        return dict({"provider": "cloudflare", "api_url": self.cf.api_url, "zone_id": Cloudflare.ZONE_ID,
+                     "api_token": Cloudflare.TOKEN}, **overrides)
+
+    def test_failover_updates_the_record_as_documented(self):
+        result = self.server.cli("dns", "set", "web", "--provider", "cloudflare", "--api-url", self.cf.api_url,
+                                 "--zone-id", Cloudflare.ZONE_ID, "--api-token", Cloudflare.TOKEN)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.failover().returncode, 0)
+        self.assertEqual(self.cf.answer(), ["127.0.0.3"])
+        self.assertEqual(self.cf.violations, [])
+        writes = [r for r in self.cf.requests if r["method"] != "GET"]
+        self.assertEqual([w["method"] for w in writes], ["PUT"])
+        self.assertIn('"ttl":60', writes[0]["body"], "TTL 30 is raised to Cloudflare's minimum")
+        for request in self.cf.requests:
+            self.assertEqual(request["headers"]["Authorization"], f"Bearer {Cloudflare.TOKEN}")
+
+    def test_missing_record_is_created_and_extras_removed(self):
+        self.cf.records.clear()
+        self.bind(self.body(proxied=True))
+        self.assertEqual(self.failover().returncode, 0)
+        self.assertEqual(self.cf.answer(), ["127.0.0.3"])
+        created = [r for r in self.cf.requests if r["method"] == "POST"]
+        self.assertEqual(len(created), 1)
+        self.assertIn('"ttl":1', created[0]["body"], "a proxied record must use TTL 1 (automatic)")
+        self.assertIn('"proxied":true', created[0]["body"])
+        self.assertEqual(self.cf.violations, [])
+
+    def test_rate_limit_is_retried(self):
+        self.bind(self.body())
+        self.cf.rate_limit_next = 1
+        self.failover("--no-wait")
+        failed = wait_until(lambda: self.events("failover_failed"), 10, what="rate limited attempt")
+        self.assertIn("rate limiting", failed[0]["message"])
+        wait_until(lambda: self.cf.answer() == ["127.0.0.3"], 10, what="retry after the rate limit")
+        self.assertEqual(self.cf.violations, [])
+
+    def test_bad_token_and_bad_zone(self):
+        self.bind(self.body(api_token="wrong"))
+        self.failover("--no-wait")
+        failed = wait_until(lambda: self.events("failover_failed"), 10, what="auth failure")
+        self.assertIn("refused our credentials (HTTP 403)", failed[0]["message"])
+        self.assertEqual(self.cf.answer(), ["127.0.0.2"])
+        reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(zone_id="not-a-zone-id"))
+        self.assertEqual((reply.status, reply.error_field), (400, "zone_id"))
+        reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(api_url="http://cf.example.com/v4"))
+        self.assertEqual((reply.status, reply.error_field), (400, "api_url"), "plain http only on loopback")
+
+
+class CpanelTest(ProviderFixture, unittest.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.cp = Cpanel()
+        self.addCleanup(self.cp.cleanup)
+
+    def body(self, **overrides):
+        return dict({"provider": "cpanel", "api_url": self.cp.base, "username": Cpanel.USER,
+                     "api_token": Cpanel.TOKEN, "zone": Cpanel.ZONE}, **overrides)
+
+    def test_failover_edits_the_zone_with_the_current_serial(self):
+        serial = self.cp.serial
+        result = self.server.cli("dns", "set", "web", "--provider", "cpanel", "--api-url", self.cp.base,
+                                 "--username", Cpanel.USER, "--api-token", Cpanel.TOKEN, "--zone", Cpanel.ZONE)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('"serial":' + str(serial), self.server.cli("dns", "check", "web", "--json").stdout)
+        self.assertEqual(self.failover().returncode, 0)
+        self.assertEqual(self.cp.answer(), ["127.0.0.3"])
+        self.assertEqual(self.cp.serial, serial + 1)
+        self.assertEqual(self.cp.violations, [])
+        edits = [r for r in self.cp.requests if r["path"] == "/execute/DNS/mass_edit_zone"]
+        self.assertEqual(len(edits), 1)
+        self.assertIn(f"serial={serial}", edits[0]["body"])
+
+    def test_concurrent_edit_is_detected_by_the_serial_and_retried(self):
+        self.bind(self.body())
+        original = self.cp.handle
+
+        def someone_else_edits_first(method, url, headers, body):
+            if url.path.endswith("mass_edit_zone") and not getattr(self, "raced", False):
+                self.raced = True
+                self.cp.serial += 1  # another editor changed the zone after we read it
+            return original(method, url, headers, body)
+
+        self.cp.handle = someone_else_edits_first
+        self.assertEqual(self.failover().returncode, 0)
+        self.assertEqual(self.cp.answer(), ["127.0.0.3"])
+        self.assertEqual(len([r for r in self.cp.requests if r["path"].endswith("mass_edit_zone")]), 2)
+        self.assertEqual(self.cp.violations, [])
+
+    def test_bad_token(self):
+        self.bind(self.body(api_token="WRONG"))
+        self.failover("--no-wait")
+        failed = wait_until(lambda: self.events("failover_failed"), 10, what="auth failure")
+        self.assertIn("refused our credentials (HTTP 403)", failed[0]["message"])
+        self.assertEqual(self.cp.answer(), ["127.0.0.2"])
+
+
+if __name__ == "__main__":
+    unittest.main()
