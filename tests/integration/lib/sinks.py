@@ -50,7 +50,7 @@ class WebhookReceiver:
             bodies = [r for r in self.requests if not r["failed"]]
         if kind is None:
             return bodies
-        return [r for r in bodies if json.loads(r["body"]).get("kind") == kind or kind in r["body"]]
+        return [r for r in bodies if alert_kind(r["body"]) == kind]
 
     def wait_for(self, kind, timeout=10):
         return wait_until(lambda: self.delivered(kind), timeout, what=f"webhook alert {kind}")
@@ -58,6 +58,14 @@ class WebhookReceiver:
     def cleanup(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def alert_kind(body):
+    """The alert kind of a JSON body, or of a Slack body ("[balctl] KIND in pool ...")."""
+    payload = json.loads(body)
+    if "kind" in payload:
+        return payload["kind"]
+    return payload.get("text", "").removeprefix("[balctl] ").split(" ")[0]
 
 
 def verify_signature(request, secret):
