@@ -174,8 +174,13 @@ void DecisionEngine::evaluate(Pool& p, std::int64_t now, Actions& out) {
   const auto active_it = members_.find(*p.active);
   if (active_it == members_.end()) return;
   const Member& active = active_it->second;
-  // After a (re)start every member gets one delay to report before anyone is judged.
-  if (now - started_ms_ < p.s.delay_ms) return;
+  // After a (re)start every member gets one delay to report before silence is judged (the silence may be
+  // the control plane's own downtime). An explicit report of a stopped HAProxy is fresh evidence and is
+  // acted on at once.
+  const bool in_start_grace = now - started_ms_ < p.s.delay_ms;
+  // After an operator forced the record onto a member, automatic decisions wait for the dwell time
+  // instead of moving it straight back.
+  if (p.hold_until != kNever && now < p.hold_until) return;
 
   if (fresh(active, p, now)) {
     if (p.lost_contact_noted) {
@@ -193,19 +198,19 @@ void DecisionEngine::evaluate(Pool& p, std::int64_t now, Actions& out) {
     }
     // Probing already when one heartbeat is overdue: the votes are in by the time the delay expires.
     const auto silence = now - active.last_heartbeat;
-    if (!p.s.probe_ports.empty() && silence >= p.s.interval_ms * 3 / 2 && !p.confirming) {
+    if (!p.s.probe_ports.empty() && silence >= p.s.interval_ms * 3 / 2 && !p.confirming && !in_start_grace) {
       start_confirmation(p, active, now, out);
     } else if (silence < p.s.interval_ms * 3 / 2) {
       p.confirming.reset();
     }
     if (haproxy_ok(active, p)) {
       p.down_alerted = false;
-      consider_failback(p, active, now, out);
+      if (!in_start_grace) consider_failback(p, active, now, out);
       consider_dns_sync(p, active, now, out);
     }
     return;
   }
-  judge_silent_active(p, active, now, out);
+  if (!in_start_grace) judge_silent_active(p, active, now, out);
 }
 
 void DecisionEngine::judge_silent_active(Pool& p, const Member& active, std::int64_t now, Actions& out) {
@@ -359,6 +364,11 @@ void DecisionEngine::commit_switch(Pool& p, std::int64_t now, Actions& out) {
   p.published_ip = sw.ipv4;
   p.lost_contact_noted = false;
   out.emplace_back(PersistPending{p.s.id, std::nullopt, {}, {}});
+  if (sw.forced && sw.actor != "system") {
+    p.hold_until = now + p.s.dwell_ms;
+    event(out, p, "automatic_failover_held", name_of(sw.target), sw.actor,
+          "forced cutover: automatic failover is held for " + seconds(p.s.dwell_ms) + " (the pool's dwell time)");
+  }
   const std::string how = p.s.has_dns ? "verified at the authority" : "no DNS provider is bound, only roles changed";
   const std::string message = p.s.hostname + " now points at " + name_of(sw.target) + " (" + sw.ipv4 + "), " + how +
                               ", " + seconds(now - sw.started) + " after the decision; was " + name_of(previous) +

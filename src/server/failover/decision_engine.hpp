@@ -117,6 +117,7 @@ class DecisionEngine {
     bool down_alerted = false;
     bool lost_contact_noted = false;
     std::int64_t lost_contact_since = kNever;
+    std::int64_t hold_until = kNever;  // a forced cutover: no automatic moves until then
     std::string published_ip;
   };
 

@@ -29,12 +29,13 @@ class Haproxy:
     """HAProxy in master-worker mode in the foreground (as systemd runs it) with a stats socket and a
     pidfile naming the master."""
 
-    def __init__(self, directory, address="127.0.0.1"):
+    def __init__(self, directory, address="127.0.0.1", port=None):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
+        self.address = address
         self.socket = os.path.join(directory, "admin.sock")
         self.pidfile = os.path.join(directory, "haproxy.pid")
-        self.port = free_port(address)
+        self.port = port or free_port(address)
         self.health_port = free_port(address)
         self.config = os.path.join(directory, "haproxy.cfg")
         with open(self.config, "w") as f:
@@ -43,8 +44,9 @@ class Haproxy:
         self.process = None
 
     def start(self):
-        if os.path.exists(self.pidfile):
-            os.unlink(self.pidfile)
+        for stale in (self.pidfile, self.socket):
+            if os.path.exists(stale):
+                os.unlink(stale)
         self.log = open(os.path.join(self.dir, "haproxy.log"), "ab")
         self.process = subprocess.Popen(["haproxy", "-W", "-db", "-f", self.config, "-p", self.pidfile],
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -116,6 +118,21 @@ class Agent:
             self.process.wait()
             self.process = None
             self.log.close()
+
+
+def port_free_on(*addresses):
+    """A TCP port free on every one of the given addresses (members share their frontend port)."""
+    import socket
+    for _ in range(100):
+        port = free_port(addresses[0])
+        try:
+            for address in addresses[1:]:
+                with socket.socket() as s:
+                    s.bind((address, port))
+            return port
+        except OSError:
+            continue
+    raise AssertionError("no common free port")
 
 
 def temp_dir(test):

@@ -296,6 +296,15 @@ TEST_F(EngineTest, NoJudgementDuringTheStartupGrace) {
   EXPECT_TRUE(all<ApplyDns>(tick_to(now_ + 500)).empty());
 }
 
+TEST_F(EngineTest, StoppedHaproxyIsActedOnEvenDuringTheStartupGrace) {
+  // The grace protects against judging silence caused by the control plane's own downtime; a report that
+  // HAProxy stopped is fresh evidence.
+  now_ = kStart + 500;
+  hb(kB);
+  hb(kC);
+  EXPECT_TRUE(first<ApplyDns>(hb(kA, HaproxyState::stopped)));
+}
+
 TEST_F(EngineTest, DnsFailureIsRetriedWithBackoffAndAlerted) {
   run_healthy(kStart + 5000);
   auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
@@ -390,6 +399,24 @@ TEST_F(EngineTest, ManualFailoverRefusesUnhealthyTargetsUnlessForced) {
   ASSERT_TRUE(apply);
   EXPECT_EQ(apply->ipv4, "192.0.2.2");
   EXPECT_EQ(all<RecordEvent>(out).front().actor, "admin:ops");
+}
+
+TEST_F(EngineTest, AForcedCutoverIsHeldForTheDwellTime) {
+  run_healthy(kStart + 5000);
+  hb(kB, HaproxyState::stopped);
+  Actions out;
+  ASSERT_TRUE(engine_->request_failover(kPool, kB, true, false, "admin:ops", now_, out).ok());
+  const auto committed = dns_ok(*first<ApplyDns>(out));
+  EXPECT_TRUE(has_event(committed, "automatic_failover_held"));
+  // B is unhealthy, but the operator insisted: no automatic move back for 30 s.
+  Actions held;
+  for (int i = 0; i < 29; ++i) {
+    auto a = step(now_ + 1000, {{kA, kUp}, {kB, HaproxyState::stopped}, {kC, kUp}});
+    held.insert(held.end(), a.begin(), a.end());
+  }
+  EXPECT_FALSE(first<ApplyDns>(held));
+  const auto released = step(now_ + 1500, {{kA, kUp}, {kB, HaproxyState::stopped}, {kC, kUp}});
+  EXPECT_TRUE(first<ApplyDns>(released)) << "after the dwell the unhealthy active is failed over";
 }
 
 TEST_F(EngineTest, MaintenanceOnTheActiveIsAPlannedCutover) {
