@@ -60,7 +60,7 @@ class Reply:
 class Server:
     """One `balctl serve` with its own data dir and port."""
 
-    def __init__(self, data_dir=None, tls=True, extra_args=(), host="127.0.0.1"):
+    def __init__(self, data_dir=None, tls=True, extra_args=(), host="127.0.0.1", log_level="debug"):
         self._tmp = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="balctl-it-")
@@ -70,13 +70,14 @@ class Server:
         self.host = host
         self.port = free_port(host)
         self.extra_args = list(extra_args)
+        self.log_level = log_level
         self.process = None
         self.log_path = os.path.join(os.path.dirname(data_dir), f"server-{self.port}.log")
 
     # --- lifecycle -------------------------------------------------------------------------------
     def start(self, expect_ready=True):
         args = [BALCTL, "serve", "--data-dir", self.data_dir, "--listen", f"{self.host}:{self.port}",
-                "--log-level", "debug"] + self.extra_args
+                "--log-level", self.log_level] + self.extra_args
         if not self.tls:
             args.append("--insecure-http")
         self.log = open(self.log_path, "ab")

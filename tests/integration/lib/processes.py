@@ -93,10 +93,10 @@ class Agent:
             for key, value in settings.items():
                 f.write(f"BALCTL_{key.upper()}={value}\n")
 
-    def start(self, *extra):
+    def start(self, *extra, log_level="debug"):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen([AGENT, "--config-dir", self.config_dir, "--state-dir", self.state_dir,
-                                         "--log-level", "debug", *extra], stdout=self.log, stderr=subprocess.STDOUT)
+                                         "--log-level", log_level, *extra], stdout=self.log, stderr=subprocess.STDOUT)
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
