@@ -132,5 +132,28 @@ class KnotTest(Rfc2136Cases, unittest.TestCase):
     dns_class = Knot
 
 
+
+class DnsSyncTest(unittest.TestCase):
+    """Dynamic DNS: the record follows the active member's address as the control plane sees it."""
+
+    def test_record_follows_the_observed_source_address(self):
+        directory = temp_dir(self)
+        dns = Bind(os.path.join(directory, "dns")).start()
+        self.addCleanup(dns.cleanup)
+        server = Server(data_dir=os.path.join(directory, "data")).start()
+        self.addCleanup(server.cleanup)
+        server.create_pool("home", "lb.example.test", delay=3)
+        secret = server.enrolled_member("home", "gw", "127.0.0.2")
+        self.assertEqual(server.request("PUT", "/api/v1/pools/home/dns", dns.binding()).status, 200)
+        self.assertEqual(server.cli("pool", "set", "home", "--dns-sync", "on").returncode, 0)
+        self.assertEqual(server.heartbeat(secret, source_address=("127.0.0.9", 0)).status, 200)
+        wait_until(lambda: dns.answer() == ["127.0.0.9"], 10, what="record synced to 127.0.0.9")
+        for seq in range(2, 5):
+            self.assertEqual(server.heartbeat(secret, seq=seq, source_address=("127.0.0.10", 0)).status, 200)
+        wait_until(lambda: dns.answer() == ["127.0.0.10"], 10, what="record follows the new address")
+        synced = [e for e in server.events(limit=1000) if e["kind"] == "dns_synced"]
+        self.assertEqual([e["message"].split()[-1] for e in synced], ["127.0.0.9", "127.0.0.10"])
+
+
 if __name__ == "__main__":
     unittest.main()
