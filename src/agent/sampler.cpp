@@ -16,12 +16,15 @@ namespace {
 
 // Each stats socket query gets this long; two of them stay well inside a 1 s interval.
 constexpr std::chrono::milliseconds kSocketTimeout{400};
+// While a pidfd reports HAProxy's exit the instant it happens, polling is only a safety net.
+constexpr std::chrono::milliseconds kProbeIntervalWithExitWatch{1000};
 
 }  // namespace
 
 struct Sampler::Collectors {
   explicit Collectors(const SamplerSettings& s)
-      : probe(collectors::StateProbeSettings{s.haproxy_unit, s.haproxy_pidfile, "/proc", s.use_systemd}) {}
+      : host("/proc", "/etc", s.slow_facts_interval),
+        probe(collectors::StateProbeSettings{s.haproxy_unit, s.haproxy_pidfile, "/proc", s.use_systemd}) {}
   collectors::HostCollector host;       // collect thread (and collect_now before start)
   collectors::HaproxyStateProbe probe;  // probe thread (and collect_now before start)
 };
@@ -86,20 +89,36 @@ void Sampler::collect_host_and_stats() {
   }
   protocol::Heartbeat fresh;
   collectors_->host.collect(fresh);
-  // Only ask the socket when HAProxy may be up: a stopped HAProxy has nothing to say, and asking would
-  // only wait for the timeout.
-  const bool ask_socket =
+  // Only ask the socket when HAProxy may be up (a stopped HAProxy has nothing to say, and asking would
+  // only wait for the timeout), and only every stats interval: the rows are monitoring data, the state
+  // that failover needs comes from the probe. Right after HAProxy (re)appears the rows are read at once.
+  const bool may_answer =
       probed_state == protocol::HaproxyState::running || probed_state == protocol::HaproxyState::unknown;
-  auto stats = ask_socket ? collectors::read_haproxy_stats(settings_.haproxy_socket, kSocketTimeout)
-                          : collectors::HaproxyStats{};
+  const auto now = std::chrono::steady_clock::now();
+  const bool due = !stats_read_at_ || now - *stats_read_at_ >= settings_.stats_interval;
+  std::optional<collectors::HaproxyStats> stats;
+  if (may_answer && due) {
+    stats = collectors::read_haproxy_stats(settings_.haproxy_socket, kSocketTimeout);
+    stats_read_at_ = now;
+  }
+  if (!may_answer) stats_read_at_.reset();
   std::lock_guard lock(snapshot_mutex_);
   // The probe thread may have seen a change while we were reading; its state wins.
   fresh.haproxy.state = snapshot_.haproxy.state;
-  fresh.haproxy.detail = stats.detail.empty() ? snapshot_.haproxy.detail : stats.detail;
-  if (fresh.haproxy.state == protocol::HaproxyState::running) {
-    fresh.haproxy.version = std::move(stats.version);
-    fresh.haproxy.uptime_s = stats.uptime_s;
-    fresh.haproxy.rows = std::move(stats.rows);
+  if (stats) {
+    fresh.haproxy.detail = stats->detail.empty() ? snapshot_.haproxy.detail : stats->detail;
+    if (fresh.haproxy.state == protocol::HaproxyState::running) {
+      fresh.haproxy.version = std::move(stats->version);
+      fresh.haproxy.uptime_s = stats->uptime_s;
+      fresh.haproxy.rows = std::move(stats->rows);
+    }
+  } else {
+    fresh.haproxy.detail = snapshot_.haproxy.detail;
+    if (fresh.haproxy.state == protocol::HaproxyState::running) {
+      fresh.haproxy.version = snapshot_.haproxy.version;
+      fresh.haproxy.uptime_s = snapshot_.haproxy.uptime_s;
+      fresh.haproxy.rows = snapshot_.haproxy.rows;
+    }
   }
   snapshot_ = std::move(fresh);
 }
@@ -120,7 +139,9 @@ void Sampler::probe_loop() {
     // Sleep one probe interval, but wake at once when the watched HAProxy process exits or we stop.
     std::array<pollfd, 2> waits{{{stop_fd_, POLLIN, 0}, {collectors_->probe.exit_watch_fd(), POLLIN, 0}}};
     const nfds_t count = waits[1].fd >= 0 ? 2 : 1;
-    ::poll(waits.data(), count, static_cast<int>(settings_.probe_interval.count()));
+    const auto interval = waits[1].fd >= 0 ? std::max(settings_.probe_interval, kProbeIntervalWithExitWatch)
+                                           : settings_.probe_interval;
+    ::poll(waits.data(), count, static_cast<int>(interval.count()));
     {
       std::lock_guard lock(wait_mutex_);
       if (stopping_) return;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -24,6 +25,8 @@ struct SamplerSettings {
   std::string haproxy_pidfile;
   std::chrono::milliseconds collect_interval{1000};
   std::chrono::milliseconds probe_interval{200};
+  std::chrono::milliseconds stats_interval{5000};        // HAProxy rows over the stats socket
+  std::chrono::milliseconds slow_facts_interval{10'000};  // disks, addresses, kernel, OS
   bool use_systemd = true;  // ask systemd when it is PID 1; false: pidfile / process check only
 };
 
@@ -53,6 +56,7 @@ class Sampler final : public ReportSource {
 
   std::mutex snapshot_mutex_;
   protocol::Heartbeat snapshot_;
+  std::optional<std::chrono::steady_clock::time_point> stats_read_at_;  // collect thread only
 
   std::mutex wait_mutex_;
   std::condition_variable wake_;  // wakes the collect thread

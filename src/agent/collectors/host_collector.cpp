@@ -15,8 +15,9 @@
 
 namespace balctl::agent::collectors {
 
-HostCollector::HostCollector(std::filesystem::path proc_root, std::filesystem::path etc_root)
-    : proc_root_(std::move(proc_root)), etc_root_(std::move(etc_root)) {}
+HostCollector::HostCollector(std::filesystem::path proc_root, std::filesystem::path etc_root,
+                             std::chrono::milliseconds slow_refresh)
+    : proc_root_(std::move(proc_root)), etc_root_(std::move(etc_root)), slow_refresh_(slow_refresh) {}
 
 std::string HostCollector::read_source(const std::filesystem::path& path) {
   auto text = read_text_file(path.string());
@@ -28,14 +29,6 @@ std::string HostCollector::read_source(const std::filesystem::path& path) {
 void HostCollector::collect(protocol::Heartbeat& hb) {
   failures_.clear();
   hb.agent_version = kVersion;
-
-  char name[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(name, sizeof name - 1) == 0) {
-    hb.hostname = clean_text(name);
-  } else {
-    failures_.push_back("gethostname failed");
-  }
-
   hb.uptime_s = parse_uptime(read_source(proc_root_ / "uptime"));
   hb.load = parse_loadavg(read_source(proc_root_ / "loadavg"));
 
@@ -43,8 +36,27 @@ void HostCollector::collect(protocol::Heartbeat& hb) {
   const auto cpu = parse_cpu_times(read_source(proc_root_ / "stat"));
   hb.cpu_pct = cpu && previous_cpu_ ? cpu_utilisation(*previous_cpu_, *cpu) : std::nullopt;
   previous_cpu_ = cpu;
-
   hb.memory = parse_meminfo(read_source(proc_root_ / "meminfo"));
+
+  const auto now = std::chrono::steady_clock::now();
+  if (!slow_read_at_ || now - *slow_read_at_ >= slow_refresh_) {
+    collect_slow_facts(slow_);
+    slow_read_at_ = now;
+  }
+  hb.hostname = slow_.hostname;
+  hb.disks = slow_.disks;
+  hb.ipv4 = slow_.ipv4;
+  hb.kernel = slow_.kernel;
+  hb.os = slow_.os;
+}
+
+void HostCollector::collect_slow_facts(protocol::Heartbeat& hb) {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) == 0) {
+    hb.hostname = clean_text(name);
+  } else {
+    failures_.push_back("gethostname failed");
+  }
   hb.disks = disk_usage(disk_mounts(parse_mounts(read_source(proc_root_ / "self/mounts"))));
   hb.ipv4 = interface_addresses();
 
