@@ -1,16 +1,17 @@
 #include "server/app/server_app.hpp"
 
+#include <csignal>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <thread>
-#include <vector>
 
 #include "common/crypto.hpp"
 #include "common/files.hpp"
@@ -80,7 +81,8 @@ struct TlsSetup {
   std::string certificate;  // its PEM, for /api/v1/agent/ca.pem
 };
 
-Result<TlsSetup> setup_tls(const ServeOptions& options, const ListenAddress& listen, const std::string& public_url) {
+Result<TlsSetup> setup_tls(const ServeOptions& options, const ListenAddress& listen,
+                           const std::string& public_url) {
   if (options.insecure_http) return TlsSetup{};
   auto cert = options.tls_cert;
   auto key = options.tls_key;
@@ -107,7 +109,8 @@ Result<TlsSetup> setup_tls(const ServeOptions& options, const ListenAddress& lis
 
 // Everything the running server owns, in construction order.
 struct Components {
-  explicit Components(std::unique_ptr<store::Store> s) : store(std::move(s)), events(*store), tokens(*store, events) {}
+  explicit Components(std::unique_ptr<store::Store> s)
+      : store(std::move(s)), events(*store), tokens(*store, events) {}
   std::unique_ptr<store::Store> store;
   events::EventLog events;
   auth::AdminTokens tokens;
@@ -146,17 +149,22 @@ void wait_for_drain(asio::steady_timer& timer, http::HttpServer& server, asio::i
 int run_server(const ServeOptions& options) {
   log::setup(log::Style::timestamped, *log::parse_level(options.log_level));
   crypto::init();
+  // A peer that vanishes mid-write must be an error on that connection, not the end of the process
+  // (OpenSSL writes to sockets with write(2), which raises SIGPIPE).
+  std::signal(SIGPIPE, SIG_IGN);
   ::umask(077);  // database, WAL, keys and tokens are readable by the service user only
   raise_file_limit();
   const auto listen = *parse_listen(options.listen);
   const std::string public_url =
       options.public_url.empty() ? default_public_url(listen, !options.insecure_http) : options.public_url;
 
-  if (auto status = files::ensure_directory(options.data_dir, 0700); !status) return fail_start(status.error());
+  if (auto status = files::ensure_directory(options.data_dir, 0700); !status)
+    return fail_start(status.error());
   auto store = store::open_sqlite_store(options.data_dir / "balctl.db");
   if (!store) return fail_start(store.error());
   Components c(std::move(*store));
-  if (auto status = c.tokens.bootstrap(options.data_dir / "admin.token"); !status) return fail_start(status.error());
+  if (auto status = c.tokens.bootstrap(options.data_dir / "admin.token"); !status)
+    return fail_start(status.error());
   auto signing_key = auth::load_or_create_signing_key(options.data_dir / "signing.key");
   if (!signing_key) return fail_start(signing_key.error());
   auto tls = setup_tls(options, listen, public_url);
@@ -169,20 +177,21 @@ int run_server(const ServeOptions& options) {
   c.enrolment = std::make_unique<fleet::EnrolmentService>(
       *c.store, c.registry, *c.liveness, c.events,
       fleet::EnrolmentSettings{options.heartbeat_interval_ms, crypto::base64(signing_key->public_key)});
-  c.heartbeats = std::make_unique<liveness::HeartbeatService>(c.registry, *c.liveness, c.events,
-                                                              liveness::HeartbeatSettings{options.heartbeat_interval_ms});
+  c.heartbeats = std::make_unique<liveness::HeartbeatService>(
+      c.registry, *c.liveness, c.events, liveness::HeartbeatSettings{options.heartbeat_interval_ms});
   auto secrets = auth::SecretBox::open(options.data_dir / "secrets.key");
   if (!secrets) return fail_start(secrets.error());
   c.secrets = std::make_unique<auth::SecretBox>(std::move(*secrets));
   c.dns = std::make_unique<dns::DnsBindings>(*c.store, *c.secrets, c.events);
   c.alerts = std::make_unique<alerts::AlertService>(*c.store, *c.secrets, c.events);
-  c.dispatcher = std::make_unique<alerts::AlertDispatcher>([&c] { return c.alerts->channels(); }, alerts::AlertPolicy{});
+  c.dispatcher =
+      std::make_unique<alerts::AlertDispatcher>([&c] { return c.alerts->channels(); }, alerts::AlertPolicy{});
   c.dispatcher->start();
   c.events.set_listener([&c](const store::EventRecord& event) { c.dispatcher->on_event(event); });
   failover::FailoverSettings failover_settings;
   failover_settings.interval_ms = options.heartbeat_interval_ms;
-  c.failover = std::make_unique<failover::FailoverService>(*c.store, c.registry, *c.liveness, c.events, *c.dns,
-                                                           failover_settings);
+  c.failover = std::make_unique<failover::FailoverService>(*c.store, c.registry, *c.liveness, c.events,
+                                                           *c.dns, failover_settings);
   c.fleet->set_observer(c.failover.get());
   c.enrolment->set_observer(c.failover.get());
   c.heartbeats->set_observer(c.failover.get());
@@ -190,8 +199,8 @@ int run_server(const ServeOptions& options) {
   if (auto status = c.failover->start(); !status) return fail_start(status.error());
   api::add_system_routes(c.router);
   api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate,
-                                                   options.agent_binary.empty() ? api::default_agent_binary()
-                                                                                : options.agent_binary});
+                                                options.agent_binary.empty() ? api::default_agent_binary()
+                                                                             : options.agent_binary});
   const api::AdminApi admin{c.tokens, *c.fleet, c.events, *c.dns, *c.failover, *c.alerts};
   api::add_pool_routes(c.router, admin);
   api::add_member_routes(c.router, admin);
@@ -199,13 +208,15 @@ int run_server(const ServeOptions& options) {
   api::add_failover_routes(c.router, admin);
   api::add_alert_routes(c.router, admin);
 
-  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  asio::io_context io(threads);
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context io(1);
   http::ServerLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(options.max_body_bytes);
   limits.read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
   limits.max_connections = static_cast<std::size_t>(options.max_connections);
-  http::HttpServer server(io, c.router, tls->context, limits);
+  http::HttpServer server(io, c.router, tls->context, limits, static_cast<std::size_t>(threads));
   if (auto status = server.listen(listen.host, listen.port); !status) return fail_start(status.error());
 
   liveness::Persister persister(*c.store, *c.liveness, c.registry, c.events,
@@ -214,9 +225,9 @@ int run_server(const ServeOptions& options) {
   (void)c.events.record({0, 0, events::kind::kServerStarted, "", "", "system",
                          std::string("balctl ") + kVersion + " listening on " + listen.host + ":" +
                              std::to_string(server.port())});
-  spdlog::info("ready version={} listen={}:{} tls={} public_url={} data_dir={}", kVersion, listen.host, server.port(),
-               options.insecure_http ? "off" : (tls->pin.empty() ? "provided" : "self-signed"), public_url,
-               options.data_dir.string());
+  spdlog::info("ready version={} listen={}:{} tls={} public_url={} data_dir={}", kVersion, listen.host,
+               server.port(), options.insecure_http ? "off" : (tls->pin.empty() ? "provided" : "self-signed"),
+               public_url, options.data_dir.string());
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   asio::steady_timer drain_timer(io);
@@ -227,16 +238,16 @@ int run_server(const ServeOptions& options) {
     wait_for_drain(drain_timer, server, io, std::chrono::steady_clock::now() + kShutdownDeadline);
   });
 
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  server.start_threads();
   io.run();
-  for (auto& thread : pool) thread.join();
+  server.stop_threads();
 
   c.failover->stop();
   persister.stop();
   c.events.set_listener(nullptr);
   c.dispatcher->stop();
-  if (auto status = c.store->flush(); !status) spdlog::warn("store_flush_failed error=\"{}\"", status.error().message);
+  if (auto status = c.store->flush(); !status)
+    spdlog::warn("store_flush_failed error=\"{}\"", status.error().message);
   spdlog::info("stopped");
   return 0;
 }

@@ -1,13 +1,15 @@
 #include "server/http/http_server.hpp"
 
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
-
-#include <vector>
 
 #include "common/time.hpp"
 #include "server/http/session.hpp"
@@ -23,16 +25,31 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 constexpr std::int64_t kRejectLogEveryMs = 10'000;
 }  // namespace
 
+// Connections are spread round-robin over one io_context per I/O thread, each run by exactly that
+// thread: a connection never changes threads, so it needs no strand and no cross-thread wake-ups.
 struct HttpServer::Impl {
-  Impl(asio::io_context& io_context, const Router& router, std::shared_ptr<asio::ssl::context> tls, ServerLimits limits)
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+
+  Impl(asio::io_context& io_context, const Router& router, std::shared_ptr<asio::ssl::context> tls,
+       ServerLimits limits, std::size_t io_threads)
       : io(io_context),
         state(std::make_shared<ServerState>(router, limits, std::move(tls))),
         strand(asio::make_strand(io_context)),
         acceptor(strand),
-        retry_timer(strand) {}
+        retry_timer(strand) {
+    for (std::size_t i = 1; i < std::max<std::size_t>(io_threads, 1); ++i) {
+      workers.push_back(std::make_unique<asio::io_context>(1));
+      guards.emplace_back(workers.back()->get_executor());
+    }
+  }
+
+  asio::io_context& next_context() {
+    const std::size_t index = next_worker++ % (workers.size() + 1);
+    return index == 0 ? io : *workers[index - 1];
+  }
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(next_context(), [this](boost::system::error_code ec, tcp::socket socket) {
       on_accept(ec, std::move(socket));
     });
   }
@@ -67,13 +84,34 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
   std::int64_t last_reject_log_ms = 0;
+  std::vector<std::unique_ptr<asio::io_context>> workers;
+  std::vector<WorkGuard> guards;
+  std::vector<std::thread> threads;
+  std::size_t next_worker = 0;
 };
 
 HttpServer::HttpServer(asio::io_context& io, const Router& router, std::shared_ptr<asio::ssl::context> tls,
-                       ServerLimits limits)
-    : impl_(std::make_unique<Impl>(io, router, std::move(tls), limits)) {}
+                       ServerLimits limits, std::size_t io_threads)
+    : impl_(std::make_unique<Impl>(io, router, std::move(tls), limits, io_threads)) {}
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  stop_threads();
+}
+
+void HttpServer::start_threads() {
+  for (auto& worker : impl_->workers)
+    impl_->threads.emplace_back([context = worker.get()] { context->run(); });
+}
+
+void HttpServer::stop_threads() {
+  for (auto& guard : impl_->guards)
+    guard.reset();
+  for (auto& worker : impl_->workers)
+    worker->stop();
+  for (auto& thread : impl_->threads)
+    thread.join();
+  impl_->threads.clear();
+}
 
 Status HttpServer::listen(const std::string& address, unsigned short port) {
   boost::system::error_code ec;
@@ -86,8 +124,10 @@ Status HttpServer::listen(const std::string& address, unsigned short port) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Error{Errc::unavailable, "listen_failed",
-                 "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message(), {}};
+    return Error{Errc::unavailable,
+                 "listen_failed",
+                 "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message(),
+                 {}};
   }
   impl_->accept();
   return {};
@@ -114,9 +154,12 @@ void HttpServer::begin_shutdown() {
       if (auto session = weak.lock()) sessions.push_back(std::move(session));
     }
   }
-  for (const auto& session : sessions) session->close_if_idle();
+  for (const auto& session : sessions)
+    session->close_if_idle();
 }
 
-std::size_t HttpServer::open_connections() const { return impl_->state->connections.load(); }
+std::size_t HttpServer::open_connections() const {
+  return impl_->state->connections.load();
+}
 
 }  // namespace balctl::http

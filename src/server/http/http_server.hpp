@@ -31,8 +31,10 @@ struct ServerLimits {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, const Router& router, std::shared_ptr<boost::asio::ssl::context> tls,
-             ServerLimits limits);
+  // `io` runs the listener and one share of the connections; io_threads - 1 more io_contexts, each with
+  // its own thread (start_threads), take the others.
+  HttpServer(boost::asio::io_context& io, const Router& router,
+             std::shared_ptr<boost::asio::ssl::context> tls, ServerLimits limits, std::size_t io_threads);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -40,6 +42,10 @@ class HttpServer {
   // Binds and starts accepting. Port 0 picks a free port (see port()).
   Status listen(const std::string& address, unsigned short port);
   unsigned short port() const;
+
+  void start_threads();
+  // Stops and joins the extra threads (after `io` has stopped). Idempotent.
+  void stop_threads();
 
   // Stops accepting and closes idle connections; requests being handled still get their response.
   void begin_shutdown();

@@ -2,19 +2,22 @@
 // completion starts by checking its error, and every wait has a deadline.
 #include "server/http/session.hpp"
 
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <optional>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
 #include "common/validate.hpp"
 #include "server/http/api_error.hpp"
+#include "server/http/tls_stream.hpp"
 
 namespace balctl::http {
 namespace {
@@ -30,12 +33,18 @@ constexpr std::size_t kDrainChunk = 16 * 1024;
 
 Method method_of(bhttp::verb verb) {
   switch (verb) {
-    case bhttp::verb::get: return Method::get;
-    case bhttp::verb::post: return Method::post;
-    case bhttp::verb::put: return Method::put;
-    case bhttp::verb::patch: return Method::patch;
-    case bhttp::verb::delete_: return Method::del;
-    default: return Method::other;
+    case bhttp::verb::get:
+      return Method::get;
+    case bhttp::verb::post:
+      return Method::post;
+    case bhttp::verb::put:
+      return Method::put;
+    case bhttp::verb::patch:
+      return Method::patch;
+    case bhttp::verb::delete_:
+      return Method::del;
+    default:
+      return Method::other;
   }
 }
 
@@ -45,11 +54,15 @@ bool is_http_parse_error(const beast::error_code& ec) {
 
 template <class Stream>
 class Session final : public SessionControl, public std::enable_shared_from_this<Session<Stream>> {
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using Clock = std::chrono::steady_clock;
 
  public:
-  Session(Stream stream, std::shared_ptr<ServerState> state, std::string remote)
-      : stream_(std::move(stream)), state_(std::move(state)), remote_(std::move(remote)) {}
+  Session(tcp::socket socket, std::shared_ptr<ServerState> state, std::string remote)
+      : stream_(make_stream(std::move(socket), *state)),
+        state_(std::move(state)),
+        remote_(std::move(remote)),
+        timer_(stream_.get_executor()) {}
 
   ~Session() override {
     {
@@ -69,25 +82,38 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->idle_) beast::get_lowest_layer(self->stream_).socket().cancel();
+      if (self->idle_) self->finish();
     });
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  static Stream make_stream(tcp::socket socket, const ServerState& state) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), state.tls->native_handle());
+    } else {
+      return socket;
+    }
+  }
+
+  tcp::socket& socket() {
+    if constexpr (kTls) {
+      return stream_.socket();
+    } else {
+      return stream_;
+    }
+  }
 
   void begin() {
     if constexpr (kTls) {
-      lowest().expires_after(state_->limits.read_timeout);
+      arm_deadline(state_->limits.read_timeout);
       idle_ = true;
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
+      stream_.async_handshake(beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
     } else {
       do_read();
     }
   }
 
-  void on_handshake(beast::error_code ec) {
+  void on_handshake(beast::error_code ec, std::size_t) {
     idle_ = false;
     if (ec) return fail(ec, "handshake");
     do_read();
@@ -98,19 +124,24 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     parser_.emplace();
     parser_->body_limit(state_->limits.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
-    lowest().expires_after(state_->limits.read_timeout);
+    arm_deadline(state_->limits.read_timeout);
     idle_ = true;
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     idle_ = false;
+    if (timed_out_) return fail(beast::error::timeout, "read");
     if (ec == bhttp::error::body_limit) {
-      return send_error(413, "payload_too_large",
-                        "request body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
+      return send_error(
+          413, "payload_too_large",
+          "request body is larger than " + std::to_string(state_->limits.max_body_bytes) + " bytes");
     }
-    if (ec == bhttp::error::header_limit) return send_error(431, "headers_too_large", "request headers are too large");
-    if (ec && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream && is_http_parse_error(ec)) {
+    if (ec == bhttp::error::header_limit)
+      return send_error(431, "headers_too_large", "request headers are too large");
+    if (ec && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream &&
+        is_http_parse_error(ec)) {
       return send_error(400, "bad_request", "malformed HTTP request: " + ec.message());
     }
     if (ec) return fail(ec, "read");
@@ -145,70 +176,101 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     out.version(11);
     out.set(bhttp::field::server, "balctl");
     out.set(bhttp::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) out.set(name, value);
+    for (const auto& [name, value] : response.headers)
+      out.set(name, value);
     out.keep_alive(keep_alive);
     out.body() = std::move(response.body);
     out.prepare_payload();
-    lowest().expires_after(state_->limits.write_timeout);
+    arm_deadline(state_->limits.write_timeout);
     bhttp::async_write(stream_, out,
                        beast::bind_front_handler(&Session::on_write, this->shared_from_this(), keep_alive));
   }
 
   void on_write(bool keep_alive, beast::error_code ec, std::size_t) {
     response_.reset();
+    if (timed_out_) return fail(beast::error::timeout, "write");
     if (ec) return fail(ec, "write");
-    if (drain_after_write_) return do_drain();
-    if (!keep_alive) return do_close();
+    if (drain_after_write_ || !keep_alive) return do_close();
     do_read();
   }
 
-  // After an error response mid-request: half-close our side so the client sees the end of the response
-  // at once, then read and discard what it is still sending for a short while, so it gets our response
+  // Closing politely: close_notify (TLS), half-close our side so the client sees the end of the response at
+  // once, then read and discard what it is still sending for a short while, so it gets our response
   // instead of a connection reset.
-  void do_drain() {
+  void do_close() {
     if (!drain_) {
       drain_ = std::make_unique<std::array<char, kDrainChunk>>();
+      if constexpr (kTls) stream_.send_close_notify();
       beast::error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
-    lowest().expires_after(kCloseGrace);
+    arm_deadline(kCloseGrace);
     stream_.async_read_some(asio::buffer(*drain_),
                             beast::bind_front_handler(&Session::on_drain, this->shared_from_this()));
   }
 
   void on_drain(beast::error_code ec, std::size_t bytes) {
     drained_ += bytes;
-    if (ec || drained_ > kMaxDrainBytes) return lowest().close();
-    do_drain();
-  }
-
-  void do_close() {
-    if constexpr (kTls) {
-      lowest().expires_after(kCloseGrace);
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->lowest().close(); });
-    } else {
-      beast::error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    }
+    if (ec || timed_out_ || drained_ > kMaxDrainBytes) return finish();
+    do_close();
   }
 
   void fail(beast::error_code ec, const char* what) {
     // Timeouts, resets and cancellations are ordinary for a server; log them quietly.
     spdlog::debug("connection_closed remote={} during={} reason=\"{}\"", remote_, what, ec.message());
-    if (ec == asio::error::operation_aborted || ec == beast::error::timeout) {
-      lowest().close();
-      return;
-    }
+    if (ec == asio::error::operation_aborted || ec == beast::error::timeout || timed_out_ || drain_)
+      return finish();
     do_close();
+  }
+
+  // Hard stop: whatever is pending fails at once. The descriptor itself is closed by the destructor,
+  // after the TLS session that refers to it.
+  void finish() {
+    beast::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().cancel(ignored);
+    deadline_ = Clock::time_point::max();
+    timer_.cancel();
+  }
+
+  // One timer per connection, re-armed lazily: moving the deadline later (every request on a keep-alive
+  // connection) only stores a time; the timer notices when it fires and waits again.
+  void arm_deadline(std::chrono::milliseconds after) {
+    deadline_ = Clock::now() + after;
+    if (timer_armed_ && timer_.expiry() <= deadline_) return;
+    start_timer();
+  }
+
+  void start_timer() {
+    timer_armed_ = true;
+    ++timer_generation_;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([weak = this->weak_from_this(), generation = timer_generation_](beast::error_code ec) {
+      if (auto self = weak.lock()) self->on_deadline(ec, generation);
+    });
+  }
+
+  void on_deadline(beast::error_code ec, unsigned generation) {
+    if (generation != timer_generation_) return;  // replaced by an earlier deadline
+    timer_armed_ = false;
+    if (ec || deadline_ == Clock::time_point::max()) return;
+    if (Clock::now() < deadline_) return start_timer();
+    timed_out_ = true;
+    finish();
   }
 
   Stream stream_;
   std::shared_ptr<ServerState> state_;
   std::string remote_;
+  asio::steady_timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  unsigned timer_generation_ = 0;
+  bool timer_armed_ = false;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
-  std::unique_ptr<std::array<char, kDrainChunk>> drain_;  // only allocated when draining
+  std::unique_ptr<std::array<char, kDrainChunk>> drain_;  // only allocated when closing
   std::size_t drained_ = 0;
   bool idle_ = false;
   bool drain_after_write_ = false;
@@ -227,13 +289,9 @@ void start_session(tcp::socket socket, const std::shared_ptr<ServerState>& state
   std::string remote = validate::ip_address(raw_address).value_or(raw_address);
   socket.set_option(tcp::no_delay(true), ec);
   if (state->tls) {
-    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-    std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *state->tls), state,
-                                         std::move(remote))
-        ->start();
+    std::make_shared<Session<TlsStream>>(std::move(socket), state, std::move(remote))->start();
   } else {
-    std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state, std::move(remote))
-        ->start();
+    std::make_shared<Session<tcp::socket>>(std::move(socket), state, std::move(remote))->start();
   }
 }
 

@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <memory>
@@ -113,6 +114,10 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const std
                        boost::asio::ssl::context::no_tlsv1_1 | boost::asio::ssl::context::single_dh_use);
   // Idle keep-alive connections (one per agent) give their read/write buffers back to the allocator.
   SSL_CTX_set_mode(context->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  // An agent that drops its connection without close_notify is ordinary: treat it as end of stream.
+  SSL_CTX_set_options(context->native_handle(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // Read whatever the socket holds in one read(2) instead of a record header and then its body.
+  SSL_CTX_set_read_ahead(context->native_handle(), 1);
   boost::system::error_code ec;
   context->use_certificate_chain_file(cert_file.string(), ec);
   if (ec) return tls_error("cannot load certificate " + cert_file.string() + ": " + ec.message());

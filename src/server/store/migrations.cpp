@@ -1,15 +1,16 @@
 #include "server/store/migrations.hpp"
 
-#include <spdlog/spdlog.h>
-
+#include <algorithm>
 #include <array>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 namespace balctl::store {
 namespace {
 
 // Append-only: never edit a shipped migration, add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: pools, members, enrollment keys, admin tokens, events, last known member state.
     R"sql(
 CREATE TABLE pools (
@@ -104,11 +105,25 @@ CREATE TABLE alert_channels (
   created_ms INTEGER NOT NULL
 );
 )sql",
+    // 3: the full report (about 2 KB) moves out of member_state, so that the liveness batch written every
+    // second updates narrow rows (a few pages for thousands of members) instead of one page per member.
+    R"sql(
+CREATE TABLE member_reports (
+  member_id INTEGER PRIMARY KEY REFERENCES members(id) ON DELETE CASCADE,
+  report_json TEXT NOT NULL,
+  report_ms INTEGER NOT NULL
+);
+INSERT INTO member_reports (member_id, report_json, report_ms)
+  SELECT member_id, report_json, report_ms FROM member_state WHERE report_json IS NOT NULL;
+ALTER TABLE member_state DROP COLUMN report_json;
+)sql",
 };
 
 }  // namespace
 
-int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 Result<int> schema_version(Database& db) {
   auto statement = db.prepare("PRAGMA user_version");
@@ -118,24 +133,29 @@ Result<int> schema_version(Database& db) {
   return static_cast<int>(statement->column_int(0));
 }
 
-Result<int> migrate(Database& db) {
+Result<int> migrate(Database& db, int target) {
+  const int last = target > 0 ? std::min(target, latest_schema_version()) : latest_schema_version();
   auto current = schema_version(db);
   if (!current) return current.error();
   if (*current > latest_schema_version()) {
-    return Error{Errc::internal, "schema_too_new",
-                 "the database schema is version " + std::to_string(*current) + " but this balctl only knows up to " +
-                     std::to_string(latest_schema_version()) + "; run a newer balctl or restore a backup",
+    return Error{Errc::internal,
+                 "schema_too_new",
+                 "the database schema is version " + std::to_string(*current) +
+                     " but this balctl only knows up to " + std::to_string(latest_schema_version()) +
+                     "; run a newer balctl or restore a backup",
                  {}};
   }
-  for (int version = *current + 1; version <= latest_schema_version(); ++version) {
+  for (int version = *current + 1; version <= last; ++version) {
     Transaction transaction(db);
     if (!transaction.begun()) return transaction.begun().error();
-    if (auto status = db.exec(kMigrations[static_cast<std::size_t>(version - 1)]); !status) return status.error();
-    if (auto status = db.exec("PRAGMA user_version = " + std::to_string(version)); !status) return status.error();
+    if (auto status = db.exec(kMigrations[static_cast<std::size_t>(version - 1)]); !status)
+      return status.error();
+    if (auto status = db.exec("PRAGMA user_version = " + std::to_string(version)); !status)
+      return status.error();
     if (auto status = transaction.commit(); !status) return status.error();
     spdlog::info("schema_migrated version={}", version);
   }
-  return latest_schema_version();
+  return std::max(*current, last);
 }
 
 }  // namespace balctl::store

@@ -9,7 +9,8 @@ namespace balctl::store {
 
 int latest_schema_version();
 Result<int> schema_version(Database& db);
-// Applies every pending migration, each in its own transaction. Returns the resulting version.
-Result<int> migrate(Database& db);
+// Applies every pending migration up to `target` (default: all), each in its own transaction. Returns the
+// resulting version. A target below the latest is for tests that build an old database.
+Result<int> migrate(Database& db, int target = 0);
 
 }  // namespace balctl::store

@@ -23,7 +23,9 @@ Statement::Statement(Statement&& other) noexcept : db_(other.db_), statement_(ot
   other.statement_ = nullptr;
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() {
+  sqlite3_finalize(statement_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(statement_, index, value);
@@ -74,12 +76,15 @@ void Statement::reset() {
   sqlite3_clear_bindings(statement_);
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(statement_, index);
+}
 
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(statement_, index);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement_, index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement_, index)));
 }
 
 std::optional<std::int64_t> Statement::column_optional_int(int index) const {
@@ -94,20 +99,23 @@ std::optional<std::string> Statement::column_optional_text(int index) const {
 
 Result<Database> Database::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw);
   if (rc != SQLITE_OK) return sqlite_error(raw, "cannot open " + path.string());
   sqlite3_busy_timeout(raw, 5000);
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable on power loss,
   // which is affordable because liveness is written in batches, not per heartbeat.
-  if (auto status = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !status) {
+  if (auto status = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+      !status) {
     return status.error();
   }
   return db;
 }
 
-Database::Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+Database::Database(Database&& other) noexcept : db_(other.db_) {
+  other.db_ = nullptr;
+}
 
 Database::~Database() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
@@ -115,7 +123,8 @@ Database::~Database() {
 
 Status Database::exec(std::string_view sql) {
   const std::string text(sql);
-  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return sqlite_error(db_, "sqlite exec");
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+    return sqlite_error(db_, "sqlite exec");
   return {};
 }
 
@@ -127,9 +136,15 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(db_, statement);
 }
 
-std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
-Error Database::error(std::string_view context) const { return sqlite_error(db_, context); }
+std::int64_t Database::last_insert_id() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Database::changes() const {
+  return sqlite3_changes(db_);
+}
+Error Database::error(std::string_view context) const {
+  return sqlite_error(db_, context);
+}
 
 Transaction::Transaction(Database& db) : db_(db), begun_(db.exec("BEGIN IMMEDIATE")) {}
 

@@ -48,15 +48,17 @@ class SqliteStore final : public Store {
     auto s = db_.prepare(std::string("SELECT ") + kPoolColumns + " FROM pools WHERE name = ?");
     if (!s) return s.error();
     s->bind(1, name);
-    return single<PoolRecord>(*s, read_pool,
-                              Error::not_found("pool_not_found", "no pool named '" + std::string(name) + "'"));
+    return single<PoolRecord>(
+        *s, read_pool, Error::not_found("pool_not_found", "no pool named '" + std::string(name) + "'"));
   }
 
   Status update_pool(const PoolRecord& pool) override {
     std::lock_guard lock(mutex_);
     auto s = db_.prepare(
-        "UPDATE pools SET hostname = ?, preset = ?, delay_s = ?, haproxy_grace_s = ?, failback = ?, ttl_s = ?, "
-        "active_member_id = ?, probe_ports = ?, failback_after_s = ?, dwell_s = ?, settle_s = ?, dns_sync = ? "
+        "UPDATE pools SET hostname = ?, preset = ?, delay_s = ?, haproxy_grace_s = ?, failback = ?, ttl_s = "
+        "?, "
+        "active_member_id = ?, probe_ports = ?, failback_after_s = ?, dwell_s = ?, settle_s = ?, dns_sync = "
+        "? "
         "WHERE id = ?");
     if (!s) return s.error();
     s->bind(1, pool.hostname).bind(2, pool.preset).bind(3, pool.delay_s).bind(4, pool.haproxy_grace_s);
@@ -110,11 +112,13 @@ class SqliteStore final : public Store {
 
   Result<MemberRecord> find_member(std::int64_t pool_id, std::string_view hostname) override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare(std::string("SELECT ") + kMemberColumns + " FROM members WHERE pool_id = ? AND hostname = ?");
+    auto s = db_.prepare(std::string("SELECT ") + kMemberColumns +
+                         " FROM members WHERE pool_id = ? AND hostname = ?");
     if (!s) return s.error();
     s->bind(1, pool_id).bind(2, hostname);
     return single<MemberRecord>(
-        *s, read_member, Error::not_found("member_not_found", "no member '" + std::string(hostname) + "' in this pool"));
+        *s, read_member,
+        Error::not_found("member_not_found", "no member '" + std::string(hostname) + "' in this pool"));
   }
 
   Result<MemberRecord> find_member_by_id(std::int64_t member_id) override {
@@ -285,7 +289,8 @@ class SqliteStore final : public Store {
     if (!s) return s.error();
     s->bind(1, name);
     if (auto status = s->run(); !status) return status;
-    if (db_.changes() == 0) return Error::not_found("token_not_found", "no token named '" + std::string(name) + "'");
+    if (db_.changes() == 0)
+      return Error::not_found("token_not_found", "no token named '" + std::string(name) + "'");
     return {};
   }
 
@@ -306,27 +311,38 @@ class SqliteStore final : public Store {
     return collect<EventRecord>(*s, read_event);
   }
 
-  Status save_batch(const std::vector<MemberStateRecord>& states, const std::vector<EventRecord>& events) override {
+  Status save_batch(const std::vector<MemberStateRecord>& states,
+                    const std::vector<EventRecord>& events) override {
     if (states.empty() && events.empty()) return {};
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
     if (!transaction.begun()) return transaction.begun().error();
-    // Members deleted since the snapshot was taken are skipped by the EXISTS guard.
-    auto s = db_.prepare(
+    // Members deleted since the snapshot was taken are skipped by the EXISTS guards.
+    auto state_row = db_.prepare(
         "INSERT INTO member_state (member_id, last_seen_ms, seq, agent_version, haproxy_state, source_ip, "
-        "report_json, report_ms, online) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
+        "report_ms, online) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
         "WHERE EXISTS (SELECT 1 FROM members WHERE id = ?1) "
         "ON CONFLICT (member_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, seq = excluded.seq, "
         "agent_version = excluded.agent_version, haproxy_state = excluded.haproxy_state, "
         "source_ip = excluded.source_ip, online = excluded.online, "
-        "report_json = CASE WHEN excluded.report_json IS NULL THEN member_state.report_json ELSE excluded.report_json END, "
-        "report_ms = CASE WHEN excluded.report_json IS NULL THEN member_state.report_ms ELSE excluded.report_ms END");
-    if (!s) return s.error();
+        "report_ms = CASE WHEN ?9 THEN excluded.report_ms ELSE member_state.report_ms END");
+    if (!state_row) return state_row.error();
+    auto report_row = db_.prepare(
+        "INSERT INTO member_reports (member_id, report_json, report_ms) SELECT ?1, ?2, ?3 "
+        "WHERE EXISTS (SELECT 1 FROM members WHERE id = ?1) "
+        "ON CONFLICT (member_id) DO UPDATE SET report_json = excluded.report_json, report_ms = "
+        "excluded.report_ms");
+    if (!report_row) return report_row.error();
     for (const auto& state : states) {
-      s->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq).bind(4, state.agent_version);
-      s->bind(5, state.haproxy_state).bind(6, state.source_ip).bind(7, state.report_json).bind(8, state.report_ms);
-      s->bind(9, std::int64_t{state.online ? 1 : 0});
-      if (auto status = s->run(); !status) return status;
+      const bool has_report = state.report_json.has_value();
+      state_row->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq);
+      state_row->bind(4, state.agent_version).bind(5, state.haproxy_state).bind(6, state.source_ip);
+      state_row->bind(7, state.report_ms).bind(8, std::int64_t{state.online ? 1 : 0});
+      state_row->bind(9, std::int64_t{has_report ? 1 : 0});
+      if (auto status = state_row->run(); !status) return status;
+      if (!has_report) continue;
+      report_row->bind(1, state.member_id).bind(2, *state.report_json).bind(3, state.report_ms);
+      if (auto status = report_row->run(); !status) return status;
     }
     for (const auto& event : events) {
       if (auto status = insert_event(db_, event); !status) return status;
@@ -356,7 +372,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<std::string>> load_report(std::int64_t member_id) override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT report_json FROM member_state WHERE member_id = ?");
+    auto s = db_.prepare("SELECT report_json FROM member_reports WHERE member_id = ?");
     if (!s) return s.error();
     s->bind(1, member_id);
     auto row = s->step();
@@ -373,9 +389,14 @@ class SqliteStore final : public Store {
  private:
   Status insert_key(const EnrollmentKeyRecord& key) {
     auto s = db_.prepare(
-        "INSERT INTO enrollment_keys (id, member_id, key_hash, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO enrollment_keys (id, member_id, key_hash, created_ms, expires_ms) VALUES (?, ?, ?, ?, "
+        "?)");
     if (!s) return s.error();
-    s->bind(1, key.id).bind(2, key.member_id).bind(3, key.key_hash).bind(4, key.created_ms).bind(5, key.expires_ms);
+    s->bind(1, key.id)
+        .bind(2, key.member_id)
+        .bind(3, key.key_hash)
+        .bind(4, key.created_ms)
+        .bind(5, key.expires_ms);
     return s->run();
   }
 

@@ -484,6 +484,41 @@ TEST_F(StoreTest, EventsAndStatesSurviveReopening) {
   EXPECT_EQ(*store_->load_report(a.id), std::optional<std::string>("{}"));
 }
 
+TEST_F(StoreTest, StateWithoutReportKeepsTheLastReport) {
+  const auto web = pool("web");
+  const auto a = member(web.id, "lb-a", "ka");
+  ASSERT_TRUE(
+      store_->save_batch({{a.id, 5, 1, "v", "running", "", true, std::string("{\"r\":1}"), 5}}, {}).ok());
+  ASSERT_TRUE(store_->save_batch({{a.id, 9, 2, "v", "running", "", true, std::nullopt, 9}}, {}).ok());
+  EXPECT_EQ(*store_->load_report(a.id), std::optional<std::string>("{\"r\":1}"));
+  const auto states = *store_->load_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].last_seen_ms, 9);
+  EXPECT_EQ(states[0].report_ms, 5);  // when the kept report was taken
+}
+
+TEST_F(StoreTest, SchemaThreeMovesReportsOutOfMemberState) {
+  store_.reset();
+  std::filesystem::remove(file());
+  {
+    auto db = Database::open(file());
+    ASSERT_TRUE(db.ok());
+    ASSERT_EQ(*migrate(*db, 2), 2);
+    ASSERT_TRUE(db->exec("INSERT INTO pools (id, name, hostname, preset, delay_s, created_ms) "
+                         "VALUES (1, 'web', 'www.example.com', 'haproxy', 10, 1)")
+                    .ok());
+    ASSERT_TRUE(db->exec("INSERT INTO members (id, pool_id, hostname, ipv4, created_ms) "
+                         "VALUES (7, 1, 'lb-a', '192.0.2.1', 1)")
+                    .ok());
+    ASSERT_TRUE(db->exec("INSERT INTO member_state (member_id, last_seen_ms, report_json, report_ms) "
+                         "VALUES (7, 50, '{\"old\":true}', 40)")
+                    .ok());
+  }
+  reopen();
+  EXPECT_EQ(*store_->load_report(7), std::optional<std::string>("{\"old\":true}"));
+  EXPECT_EQ(store_->load_states()->at(0).report_ms, 40);
+}
+
 TEST_F(StoreTest, OpeningTwiceDoesNotMigrateAgain) {
   store_.reset();
   for (int i = 0; i < 2; ++i) {
