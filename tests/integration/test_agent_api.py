@@ -203,3 +203,46 @@ class HeartbeatTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TrustedProxyTest(unittest.TestCase):
+    """Behind a reverse proxy on 127.0.0.1 the client address comes from X-Forwarded-For, and only from it."""
+
+    def setUp(self):
+        self.server = Server(extra_args=["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.0/8"]).start()
+        self.addCleanup(self.server.cleanup)
+        self.server.create_pool("web")
+        key = self.server.add_member("web", "lb1", "192.0.2.1", egress_ip="198.51.100.7")["enrollment_key"]
+        proxied = {"X-Forwarded-For": "203.0.113.66, 198.51.100.7"}  # the left entry is forged by the client
+        reply = self.server.request("POST", "/api/v1/agent/enrol", {"key": key, "hostname": "lb1", "agent_version": "test"},
+                                    token=None,
+                                    headers=proxied)
+        self.assertEqual(reply.status, 200, reply)
+        self.secret = reply.json["secret"]
+
+    def heartbeat(self, headers, source_address=None):
+        return self.server.request("POST", "/api/v1/agent/heartbeat", heartbeat_body(), token=self.secret,
+                                   headers=headers, source_address=source_address)
+
+    def test_trusted_proxy_names_the_client(self):
+        reply = self.heartbeat({"X-Forwarded-For": "198.51.100.7"})
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual(self.server.member("web", "lb1")["source_ip"], "198.51.100.7")
+
+    def test_header_from_an_untrusted_peer_is_ignored(self):
+        self.assertEqual(self.heartbeat({"X-Forwarded-For": "198.51.100.7"}).status, 200)
+        # 127.0.0.5 is not a trusted proxy: its header is not believed, so the egress allow-list refuses it.
+        reply = self.heartbeat({"X-Forwarded-For": "198.51.100.7"}, source_address=("127.0.0.5", 0))
+        self.assertEqual((reply.status, reply.error_code), (403, "egress_ip_mismatch"), reply)
+        self.assertEqual(self.server.member("web", "lb1")["source_ip"], "198.51.100.7")
+
+    def test_proxy_without_header_is_the_proxy_itself(self):
+        reply = self.heartbeat({})
+        self.assertEqual((reply.status, reply.error_code), (403, "egress_ip_mismatch"), reply)
+
+    def test_bad_trusted_proxy_refuses_to_start(self):
+        bad = Server(extra_args=["--trusted-proxy", "10.0.0.0/99"])
+        self.addCleanup(bad.cleanup)
+        bad.start(expect_ready=False)
+        self.assertEqual(bad.process.wait(timeout=10), 2)
+        self.assertIn("trusted-proxy", bad.log_text())

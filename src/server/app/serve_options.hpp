@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -21,9 +22,9 @@ struct ServeOptions {
   std::filesystem::path tls_cert;
   std::filesystem::path tls_key;
   bool insecure_http = false;
-  std::string public_url;  // default derived from --listen
+  std::string public_url;              // default derived from --listen
   std::filesystem::path agent_binary;  // default: balctl-agent next to this executable
-  std::string database;    // empty: embedded SQLite in the data dir
+  std::string database;                // empty: embedded SQLite in the data dir
   std::string log_level = "info";
   int threads = 0;  // 0: one per core
   std::int64_t heartbeat_interval_ms = 1000;
@@ -32,6 +33,9 @@ struct ServeOptions {
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t read_timeout_ms = 30'000;
   std::int64_t max_connections = 20'000;
+  // Reverse proxies in front of the control plane whose client-address header is believed (off: none).
+  std::vector<std::string> trusted_proxies;
+  std::string client_ip_header = "X-Forwarded-For";
 };
 
 void add_serve_options(CLI::App& command, ServeOptions& options);

@@ -216,7 +216,10 @@ int run_server(const ServeOptions& options) {
   limits.max_body_bytes = static_cast<std::size_t>(options.max_body_bytes);
   limits.read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
   limits.max_connections = static_cast<std::size_t>(options.max_connections);
-  http::HttpServer server(io, c.router, tls->context, limits, static_cast<std::size_t>(threads));
+  auto client_address = http::ClientAddressPolicy::make(options.trusted_proxies, options.client_ip_header);
+  if (!client_address) return fail_start(client_address.error());
+  http::HttpServer server(io, c.router, tls->context, limits, static_cast<std::size_t>(threads),
+                          std::move(*client_address));
   if (auto status = server.listen(listen.host, listen.port); !status) return fail_start(status.error());
 
   liveness::Persister persister(*c.store, *c.liveness, c.registry, c.events,

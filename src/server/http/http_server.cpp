@@ -31,9 +31,9 @@ struct HttpServer::Impl {
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
   Impl(asio::io_context& io_context, const Router& router, std::shared_ptr<asio::ssl::context> tls,
-       ServerLimits limits, std::size_t io_threads)
+       ServerLimits limits, std::size_t io_threads, ClientAddressPolicy client_address)
       : io(io_context),
-        state(std::make_shared<ServerState>(router, limits, std::move(tls))),
+        state(std::make_shared<ServerState>(router, limits, std::move(tls), std::move(client_address))),
         strand(asio::make_strand(io_context)),
         acceptor(strand),
         retry_timer(strand) {
@@ -91,8 +91,9 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(asio::io_context& io, const Router& router, std::shared_ptr<asio::ssl::context> tls,
-                       ServerLimits limits, std::size_t io_threads)
-    : impl_(std::make_unique<Impl>(io, router, std::move(tls), limits, io_threads)) {}
+                       ServerLimits limits, std::size_t io_threads, ClientAddressPolicy client_address)
+    : impl_(std::make_unique<Impl>(io, router, std::move(tls), limits, io_threads,
+                                   std::move(client_address))) {}
 
 HttpServer::~HttpServer() {
   stop_threads();

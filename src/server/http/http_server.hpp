@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "server/http/client_address.hpp"
 #include "server/http/router.hpp"
 
 namespace boost::asio {
@@ -34,7 +35,8 @@ class HttpServer {
   // `io` runs the listener and one share of the connections; io_threads - 1 more io_contexts, each with
   // its own thread (start_threads), take the others.
   HttpServer(boost::asio::io_context& io, const Router& router,
-             std::shared_ptr<boost::asio::ssl::context> tls, ServerLimits limits, std::size_t io_threads);
+             std::shared_ptr<boost::asio::ssl::context> tls, ServerLimits limits, std::size_t io_threads,
+             ClientAddressPolicy client_address = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -158,7 +158,10 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     request.query = std::move(target->second);
     request.authorization = std::string(message[bhttp::field::authorization]);
     request.content_type = std::string(message[bhttp::field::content_type]);
-    request.remote_address = remote_;
+    const auto& client_address = state_->client_address;
+    request.remote_address = client_address.enabled()
+                                 ? client_address.effective(remote_, message[client_address.header()])
+                                 : remote_;
     request.body = std::move(message.body());
     const bool keep_alive = message.keep_alive() && !state_->shutting_down;
     parser_.reset();

@@ -1,13 +1,14 @@
 // Internal to the HTTP server: state shared by the listener and its sessions.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
+#include <boost/asio/ip/tcp.hpp>
+
+#include "server/http/client_address.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 
@@ -21,12 +22,14 @@ class SessionControl {
 };
 
 struct ServerState {
-  ServerState(const Router& r, ServerLimits l, std::shared_ptr<boost::asio::ssl::context> t)
-      : router(r), limits(l), tls(std::move(t)) {}
+  ServerState(const Router& r, ServerLimits l, std::shared_ptr<boost::asio::ssl::context> t,
+              ClientAddressPolicy c)
+      : router(r), limits(l), tls(std::move(t)), client_address(std::move(c)) {}
 
   const Router& router;
   const ServerLimits limits;
   const std::shared_ptr<boost::asio::ssl::context> tls;
+  const ClientAddressPolicy client_address;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> shutting_down{false};
   std::mutex sessions_mutex;

@@ -7,6 +7,7 @@
 #include "common/json.hpp"
 #include "server/app/serve_options.hpp"
 #include "server/http/api_error.hpp"
+#include "server/http/client_address.hpp"
 #include "server/http/message.hpp"
 
 namespace balctl::http {
@@ -192,6 +193,61 @@ TEST(ServeOptions, ValidateChecksTheListenAddressAndUrls) {
   app::ServeOptions insecure;
   insecure.insecure_http = true;
   EXPECT_TRUE(app::validate(insecure).ok()) << "plain HTTP alone is allowed";
+}
+
+ClientAddressPolicy policy(std::vector<std::string> proxies, std::string header = "X-Forwarded-For") {
+  auto made = ClientAddressPolicy::make(proxies, std::move(header));
+  EXPECT_TRUE(made.ok()) << made.error().message;
+  return *made;
+}
+
+TEST(ClientAddress, OffByDefaultThePeerIsTheClient) {
+  const ClientAddressPolicy none;
+  EXPECT_FALSE(none.enabled());
+  EXPECT_EQ(none.effective("127.0.0.1", "198.51.100.7"), "127.0.0.1");
+}
+
+TEST(ClientAddress, OnlyATrustedPeerMayNameTheClient) {
+  const auto p = policy({"127.0.0.1", "10.0.0.0/8"});
+  EXPECT_EQ(p.effective("127.0.0.1", "198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(p.effective("10.20.30.40", " 198.51.100.7 "), "198.51.100.7");
+  EXPECT_EQ(p.effective("192.0.2.50", "198.51.100.7"), "192.0.2.50") << "untrusted peer: header ignored";
+  EXPECT_EQ(p.effective("127.0.0.1", ""), "127.0.0.1") << "no header: the proxy itself";
+}
+
+TEST(ClientAddress, RightMostUntrustedHopIsTheClient) {
+  const auto p = policy({"10.0.0.0/8"});
+  // The client forged "203.0.113.9"; our proxy appended what it saw, 198.51.100.7, then an inner proxy.
+  EXPECT_EQ(p.effective("10.0.0.1", "203.0.113.9, 198.51.100.7, 10.0.0.5"), "198.51.100.7");
+  EXPECT_EQ(p.effective("10.0.0.1", "10.1.1.1,10.2.2.2"), "10.1.1.1") << "all trusted: the left-most";
+  EXPECT_EQ(p.effective("10.0.0.1", "198.51.100.7, not-an-ip"), "10.0.0.1") << "malformed chain: the peer";
+  EXPECT_EQ(p.effective("10.0.0.1", "198.51.100.7,,"), "10.0.0.1");
+}
+
+TEST(ClientAddress, Ipv6AndMappedAddresses) {
+  const auto p = policy({"fd00::/8", "127.0.0.1"});
+  EXPECT_EQ(p.effective("fd00::1", "2001:db8::7"), "2001:db8::7");
+  EXPECT_EQ(p.effective("::ffff:127.0.0.1", "198.51.100.7"), "198.51.100.7");
+  EXPECT_TRUE(p.is_trusted("fdff:ffff::1"));
+  EXPECT_FALSE(p.is_trusted("fe00::1"));
+  EXPECT_FALSE(p.is_trusted("127.0.0.2"));
+}
+
+TEST(ClientAddress, BadConfigurationNamesTheFlag) {
+  for (const char* bad :
+       {"10.0.0.0/33", "fd00::/129", "10.0.0.0/", "10.0.0.0/x", "lb.example.com", "", "1.2.3.4/-1"}) {
+    const auto made = ClientAddressPolicy::make({bad}, "X-Forwarded-For");
+    ASSERT_FALSE(made.ok()) << bad;
+    EXPECT_EQ(made.error().field, "trusted-proxy") << bad;
+  }
+  for (const char* bad : {"", "X Forwarded", "X-Forwarded-For:", "é"}) {
+    const auto made = ClientAddressPolicy::make({"127.0.0.1"}, bad);
+    ASSERT_FALSE(made.ok()) << bad;
+    EXPECT_EQ(made.error().field, "client-ip-header") << bad;
+  }
+  app::ServeOptions options;
+  options.trusted_proxies = {"10.0.0.0/99"};
+  EXPECT_EQ(app::validate(options).error().field, "trusted-proxy");
 }
 
 }  // namespace
