@@ -33,9 +33,11 @@ std::string member_hostname(std::size_t member) {
   return name;
 }
 
+// In 127.0.0.0/8 on purpose: the control plane probes an active member's address when its heartbeats are
+// late (confirmation before failover), and a benchmark must never send traffic off this machine.
 std::string member_ipv4(std::size_t index) {
   const std::size_t member = index + 1;  // no .0 host part for member 0
-  return "10." + std::to_string((member >> 16) & 0xff) + "." + std::to_string((member >> 8) & 0xff) + "." +
+  return "127." + std::to_string((member >> 16) & 0xff) + "." + std::to_string((member >> 8) & 0xff) + "." +
          std::to_string(member & 0xff);
 }
 

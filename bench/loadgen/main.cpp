@@ -1,5 +1,5 @@
 // balctl-loadgen: drives a running balctl control plane (or, for the baseline, nginx) on 127.0.0.1.
-//   enrol      create a pool and N members through the admin API, enrol each as an agent, save secrets
+//   enrol      create pools of K members (N in all) through the admin API, enrol each as an agent, save secrets
 //   heartbeat  --load full: closed loop over C keep-alive connections (heartbeats/s)
 //              --load fixed: open loop, every member once per period at its own phase, latency measured
 //              from the scheduled send time
@@ -165,6 +165,7 @@ struct EnrolOptions {
   std::string token_file;
   std::string pool = "bench";
   std::size_t members = 10'000;
+  std::size_t pool_size = 2;  // members per pool, like a real fleet (an active and a standby)
   int connections = 4;
   std::string out;
 };
@@ -174,16 +175,31 @@ int run_enrol(const Common& common, const EnrolOptions& o) {
   const std::string admin = "Bearer " + read_token(o.token_file);
   const auto started = std::chrono::steady_clock::now();
 
-  HttpRequest create;
-  create.method = "POST";
-  create.target = "/api/v1/pools";
-  create.authorization = admin;
-  create.content_type = "application/json";
-  create.body = json::to_string(
-      boost::json::object{{"name", o.pool}, {"hostname", o.pool + ".example.com"}, {"preset", "haproxy"}});
-  auto created = request_once(target, create, [](const HttpReply&) {});
-  report("enrol step=create_pool", created);
-  if (created.ok != 1) return 1;
+  // Step 0: the pools, "<pool>-<i>" with pool_size members each.
+  const std::size_t pools = (o.members + o.pool_size - 1) / o.pool_size;
+  const auto pool_name = [&](std::size_t member) { return o.pool + "-" + std::to_string(member / o.pool_size); };
+  std::atomic<std::size_t> next_pool{0};
+  ClosedLoop create;
+  create.connections = o.connections;
+  create.duration = kNoDurationLimit;
+  create.max_requests = pools;
+  create.next = [&](std::size_t) -> std::optional<HttpRequest> {
+    const auto i = next_pool.fetch_add(1);
+    if (i >= pools) return std::nullopt;
+    const std::string name = o.pool + "-" + std::to_string(i);
+    HttpRequest request;
+    request.method = "POST";
+    request.target = "/api/v1/pools";
+    request.authorization = admin;
+    request.content_type = "application/json";
+    request.body = json::to_string(
+        boost::json::object{{"name", name}, {"hostname", name + ".example.com"}, {"preset", "haproxy"}});
+    return request;
+  };
+  create.on_reply = [](const HttpRequest&, const HttpReply&) {};
+  auto created = run_closed_loop(target, create);
+  report("enrol step=create_pools pools=" + std::to_string(pools), created);
+  if (created.ok != pools) return 1;
 
   // Step 1: add every member (admin API) and keep its one-time enrollment key.
   std::vector<std::string> keys(o.members);
@@ -197,7 +213,7 @@ int run_enrol(const Common& common, const EnrolOptions& o) {
     if (m >= o.members) return std::nullopt;
     HttpRequest request;
     request.method = "POST";
-    request.target = "/api/v1/pools/" + o.pool + "/members";
+    request.target = "/api/v1/pools/" + pool_name(m) + "/members";
     request.authorization = admin;
     request.content_type = "application/json";
     request.body =
@@ -395,7 +411,7 @@ int run(int argc, char** argv) {
 
   EnrolOptions enrol;
   auto* enrol_cmd =
-      app.add_subcommand("enrol", "Create a pool and N members, enrol each, write their secrets");
+      app.add_subcommand("enrol", "Create pools and N members, enrol each, write their secrets");
   add_common(enrol_cmd);
   enrol_cmd->add_option("--token-file", enrol.token_file, "Admin token file")
       ->required()
@@ -403,7 +419,11 @@ int run(int argc, char** argv) {
   enrol_cmd->add_option("--members", enrol.members, "Members to create")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  enrol_cmd->add_option("--pool", enrol.pool, "Pool name")->capture_default_str();
+  enrol_cmd->add_option("--pool", enrol.pool, "Pool name prefix (pools are PREFIX-0, PREFIX-1, ...)")
+      ->capture_default_str();
+  enrol_cmd->add_option("--pool-size", enrol.pool_size, "Members per pool")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
   enrol_cmd->add_option("--connections", enrol.connections, "Parallel connections")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

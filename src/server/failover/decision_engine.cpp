@@ -63,8 +63,9 @@ void DecisionEngine::track_health(Member& m, const Pool& p, std::int64_t now) {
 const DecisionEngine::Member* DecisionEngine::best_standby(const Pool& p, std::int64_t now,
                                                             std::optional<std::int64_t> exclude) const {
   const Member* best = nullptr;
-  for (const auto& [id, m] : members_) {
-    if (m.s.pool_id != p.s.id || (p.active && *p.active == id) || (exclude && *exclude == id)) continue;
+  for (const auto id : member_ids(p.s.id)) {
+    const Member& m = members_.at(id);
+    if ((p.active && *p.active == id) || (exclude && *exclude == id)) continue;
     if (!ready(m, p, now)) continue;
     if (best == nullptr || m.s.priority > best->s.priority ||
         (m.s.priority == best->s.priority && m.last_heartbeat > best->last_heartbeat)) {
@@ -107,9 +108,7 @@ Actions DecisionEngine::on_heartbeat(std::int64_t member_id, protocol::HaproxySt
 Actions DecisionEngine::on_tick(std::int64_t now) {
   Actions out;
   for (auto& [id, p] : pools_) {
-    for (auto& [member_id, m] : members_) {
-      if (m.s.pool_id == id) track_health(m, p, now);
-    }
+    for (const auto member_id : member_ids(id)) track_health(members_.at(member_id), p, now);
     evaluate(p, now, out);
   }
   return out;
@@ -253,8 +252,8 @@ void DecisionEngine::start_confirmation(Pool& p, const Member& active, std::int6
   Confirmation c;
   c.probe_id = next_id_++;
   c.started = now;
-  for (const auto& [id, m] : members_) {
-    if (m.s.pool_id == p.s.id && id != active.s.id && healthy(m, p, now)) c.asked.insert(id);
+  for (const auto id : member_ids(p.s.id)) {
+    if (id != active.s.id && healthy(members_.at(id), p, now)) c.asked.insert(id);
   }
   out.emplace_back(ProbeRequest{p.s.id, c.probe_id, active.s.ipv4, p.s.probe_ports,
                                 std::vector<std::int64_t>(c.asked.begin(), c.asked.end())});
@@ -264,8 +263,9 @@ void DecisionEngine::start_confirmation(Pool& p, const Member& active, std::int6
 void DecisionEngine::consider_failback(Pool& p, const Member& active, std::int64_t now, Actions& out) {
   if (p.s.failback != "preferred") return;
   const Member* preferred = nullptr;
-  for (const auto& [id, m] : members_) {
-    if (m.s.pool_id != p.s.id || !m.s.enrolled || m.s.role == "maintenance") continue;
+  for (const auto id : member_ids(p.s.id)) {
+    const Member& m = members_.at(id);
+    if (!m.s.enrolled || m.s.role == "maintenance") continue;
     if (preferred == nullptr || m.s.priority > preferred->s.priority) preferred = &m;
   }
   if (preferred == nullptr || preferred->s.id == active.s.id || preferred->s.priority <= active.s.priority) return;

@@ -147,8 +147,12 @@ class DecisionEngine {
 
   std::int64_t started_ms_;
   std::int64_t next_id_ = 1;
+  // Ids of each pool's members, so that pool decisions cost the pool's size, not the fleet's.
+  const std::set<std::int64_t>& member_ids(std::int64_t pool_id) const;
+
   std::map<std::int64_t, Pool> pools_;
   std::map<std::int64_t, Member> members_;
+  std::map<std::int64_t, std::set<std::int64_t>> pool_members_;
 };
 
 }  // namespace balctl::failover

@@ -18,10 +18,21 @@ void DecisionEngine::put_pool(const PoolSettings& pool) {
 void DecisionEngine::remove_pool(std::int64_t pool_id) {
   pools_.erase(pool_id);
   std::erase_if(members_, [pool_id](const auto& entry) { return entry.second.s.pool_id == pool_id; });
+  pool_members_.erase(pool_id);
+}
+
+const std::set<std::int64_t>& DecisionEngine::member_ids(std::int64_t pool_id) const {
+  static const std::set<std::int64_t> kNone;
+  const auto it = pool_members_.find(pool_id);
+  return it == pool_members_.end() ? kNone : it->second;
 }
 
 void DecisionEngine::put_member(const MemberSettings& member) {
   auto& m = members_[member.id];
+  if (const auto old = pool_members_.find(m.s.pool_id); old != pool_members_.end() && m.s.pool_id != member.pool_id) {
+    old->second.erase(member.id);  // the member moved to another pool
+  }
+  pool_members_[member.pool_id].insert(member.id);
   m.s = member;
   auto pool = pools_.find(member.pool_id);
   if (pool == pools_.end()) return;
@@ -40,6 +51,7 @@ void DecisionEngine::remove_member(std::int64_t member_id) {
     if (pool->second.active && *pool->second.active == member_id) pool->second.active.reset();
     if (pool->second.switching && pool->second.switching->target == member_id) pool->second.switching.reset();
   }
+  pool_members_[it->second.s.pool_id].erase(member_id);
   members_.erase(it);
 }
 

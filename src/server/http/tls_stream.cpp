@@ -78,6 +78,8 @@ TlsStream::Step TlsStream::write_step(asio::const_buffer buffer) {
   return finish(result, bytes);
 }
 
+bool TlsStream::has_buffered_input() const { return SSL_has_pending(ssl_) == 1; }
+
 void TlsStream::send_close_notify() {
   if (close_notify_sent_ || !SSL_is_init_finished(ssl_)) return;
   close_notify_sent_ = true;

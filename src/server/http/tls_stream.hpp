@@ -49,6 +49,8 @@ class TlsStream {
   Step write_step(boost::asio::const_buffer buffer);
   // Sends close_notify once; does not wait for the peer's.
   void send_close_notify();
+  // Whether OpenSSL holds received bytes (a record or decrypted data) not yet returned by a read.
+  bool has_buffered_input() const;
 
   template <class Handler>
   auto async_handshake(Handler&& handler) {
@@ -58,7 +60,11 @@ class TlsStream {
   template <class MutableBuffers, class Handler>
   auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     const boost::asio::mutable_buffer first = first_buffer(buffers);
-    return run([this, first] { return read_step(first); }, std::forward<Handler>(handler));
+    // With nothing decrypted or buffered in OpenSSL, a read(2) now would almost always find the socket
+    // empty (the peer is waiting for our reply): wait for readiness first and save that system call.
+    // Asio re-arms the descriptor for each wait, so data that is already there is reported at once.
+    const bool wait_first = !has_buffered_input();
+    return run([this, first] { return read_step(first); }, std::forward<Handler>(handler), wait_first);
   }
 
   template <class ConstBuffers, class Handler>
@@ -94,6 +100,7 @@ class TlsStream {
   struct Operation {
     TlsStream& stream;
     StepFn step;
+    bool wait_first = false;
     enum class State { starting, waiting, posted } state = State::starting;
     Step result{};
 
@@ -101,6 +108,10 @@ class TlsStream {
     void operator()(Self& self, error_code wait_error = {}) {
       if (state == State::posted) return self.complete(result.ec, result.bytes);
       if (wait_error) return self.complete(wait_error, 0);
+      if (state == State::starting && wait_first) {
+        state = State::waiting;
+        return stream.socket_.async_wait(boost::asio::socket_base::wait_read, std::move(self));
+      }
       result = step();
       if (result.kind == Step::Kind::done) {
         if (state == State::waiting) return self.complete(result.ec, result.bytes);
@@ -115,9 +126,9 @@ class TlsStream {
   };
 
   template <class StepFn, class Handler>
-  auto run(StepFn step, Handler&& handler) {
+  auto run(StepFn step, Handler&& handler, bool wait_first = false) {
     return boost::asio::async_compose<Handler, void(error_code, std::size_t)>(
-        Operation<StepFn>{*this, std::move(step)}, handler, socket_);
+        Operation<StepFn>{*this, std::move(step), wait_first}, handler, socket_);
   }
 
   Step finish(int ssl_result, std::size_t bytes);

@@ -317,29 +317,35 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
     if (!transaction.begun()) return transaction.begun().error();
-    // Members deleted since the snapshot was taken are skipped by the EXISTS guards.
-    auto state_row = db_.prepare(
-        "INSERT INTO member_state (member_id, last_seen_ms, seq, agent_version, haproxy_state, source_ip, "
-        "report_ms, online) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
-        "WHERE EXISTS (SELECT 1 FROM members WHERE id = ?1) "
-        "ON CONFLICT (member_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, seq = excluded.seq, "
-        "agent_version = excluded.agent_version, haproxy_state = excluded.haproxy_state, "
-        "source_ip = excluded.source_ip, online = excluded.online, "
-        "report_ms = CASE WHEN ?9 THEN excluded.report_ms ELSE member_state.report_ms END");
-    if (!state_row) return state_row.error();
+    // Nearly every row exists already: a plain UPDATE by primary key is the cheap common case; the INSERT
+    // (guarded so that members deleted since the snapshot are skipped) only runs for a first report.
+    auto update_state = db_.prepare(
+        "UPDATE member_state SET last_seen_ms = ?2, seq = ?3, agent_version = ?4, haproxy_state = ?5, "
+        "source_ip = ?6, online = ?8, report_ms = CASE WHEN ?9 THEN ?7 ELSE report_ms END WHERE member_id = ?1");
+    if (!update_state) return update_state.error();
+    auto insert_state = db_.prepare(
+        "INSERT OR IGNORE INTO member_state (member_id, last_seen_ms, seq, agent_version, haproxy_state, "
+        "source_ip, report_ms, online) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
+        "WHERE EXISTS (SELECT 1 FROM members WHERE id = ?1)");
+    if (!insert_state) return insert_state.error();
     auto report_row = db_.prepare(
         "INSERT INTO member_reports (member_id, report_json, report_ms) SELECT ?1, ?2, ?3 "
         "WHERE EXISTS (SELECT 1 FROM members WHERE id = ?1) "
-        "ON CONFLICT (member_id) DO UPDATE SET report_json = excluded.report_json, report_ms = "
-        "excluded.report_ms");
+        "ON CONFLICT (member_id) DO UPDATE SET report_json = excluded.report_json, report_ms = excluded.report_ms");
     if (!report_row) return report_row.error();
     for (const auto& state : states) {
       const bool has_report = state.report_json.has_value();
-      state_row->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq);
-      state_row->bind(4, state.agent_version).bind(5, state.haproxy_state).bind(6, state.source_ip);
-      state_row->bind(7, state.report_ms).bind(8, std::int64_t{state.online ? 1 : 0});
-      state_row->bind(9, std::int64_t{has_report ? 1 : 0});
-      if (auto status = state_row->run(); !status) return status;
+      update_state->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq);
+      update_state->bind(4, state.agent_version).bind(5, state.haproxy_state).bind(6, state.source_ip);
+      update_state->bind(7, state.report_ms).bind(8, std::int64_t{state.online ? 1 : 0});
+      update_state->bind(9, std::int64_t{has_report ? 1 : 0});
+      if (auto status = update_state->run(); !status) return status;
+      if (db_.changes() == 0) {
+        insert_state->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq);
+        insert_state->bind(4, state.agent_version).bind(5, state.haproxy_state).bind(6, state.source_ip);
+        insert_state->bind(7, state.report_ms).bind(8, std::int64_t{state.online ? 1 : 0});
+        if (auto status = insert_state->run(); !status) return status;
+      }
       if (!has_report) continue;
       report_row->bind(1, state.member_id).bind(2, *state.report_json).bind(3, state.report_ms);
       if (auto status = report_row->run(); !status) return status;

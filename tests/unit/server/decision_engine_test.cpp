@@ -489,5 +489,25 @@ TEST_F(EngineTest, DnsSyncPublishesTheObservedAddress) {
   EXPECT_EQ(engine_->status(kPool, now_)->published_ipv4, "203.0.113.9");
 }
 
+TEST_F(EngineTest, OnlyTheSamePoolsMembersAreCandidatesAndMovesAreFollowed) {
+  PoolSettings other;
+  other.id = 2;
+  other.name = "api";
+  other.hostname = "api.example.com";
+  other.delay_ms = 3000;
+  other.has_dns = true;
+  engine_->put_pool(other);
+  // A healthier-looking member of another pool, and lb-b moved to that pool: neither may take over "web".
+  engine_->put_member({20, 2, "api-a", "192.0.2.20", "standby", 500, true});
+  engine_->put_member({kB, 2, "lb-b", "192.0.2.2", "standby", 100, true});
+  run_healthy(kStart + 5000, {kA, kB, kC, 20});
+  const auto apply = first<ApplyDns>(hb(kA, HaproxyState::stopped));
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.3") << "lb-c is the only standby left in web";
+  engine_->remove_member(kC);
+  engine_->remove_pool(2);
+  EXPECT_EQ(engine_->readiness(kB, now_), "unknown member");
+}
+
 }  // namespace
 }  // namespace balctl::failover
