@@ -95,14 +95,14 @@ void add_alert_commands(CLI::App& app, CommandContext& ctx) {
   auto* remove = alert->add_subcommand("remove", "Remove an alert channel");
   remove->add_option("NAME", a->name, "Channel name")->required();
   bind_action(remove, ctx, [&ctx, a](ApiClient& client) {
-    return print_reply(client.call("DELETE", "/api/v1/alerts/" + url_escape(a->name)), ctx.options.json,
+    return print_reply(client.call("DELETE", "/api/v1/alerts/" + percent_encode(a->name)), ctx.options.json,
                        [a](const boost::json::object&) { std::cout << "Removed alert channel " << a->name << ".\n"; });
   });
 
   auto* test = alert->add_subcommand("test", "Send a test alert through a channel now");
   test->add_option("NAME", a->name, "Channel name")->required();
   bind_action(test, ctx, [&ctx, a](ApiClient& client) {
-    return print_reply(client.call("POST", "/api/v1/alerts/" + url_escape(a->name) + "/test", boost::json::object{}),
+    return print_reply(client.call("POST", "/api/v1/alerts/" + percent_encode(a->name) + "/test", boost::json::object{}),
                        ctx.options.json,
                        [a](const boost::json::object&) { std::cout << "Test alert delivered via " << a->name << ".\n"; });
   });

@@ -50,7 +50,4 @@ class ApiClient {
   std::unique_ptr<HttpClient> http_;
 };
 
-// Percent-encodes one path segment or query value.
-std::string url_escape(std::string_view text);
-
 }  // namespace balctl::cli

@@ -119,7 +119,7 @@ void print_binding(const boost::json::object& reply) {
   for (const auto& warning : reply.at("warnings").as_array()) std::cout << "warning: " << text(&warning) << "\n";
 }
 
-std::string pool_path(const std::string& pool) { return "/api/v1/pools/" + url_escape(pool) + "/dns"; }
+std::string pool_path(const std::string& pool) { return "/api/v1/pools/" + percent_encode(pool) + "/dns"; }
 
 }  // namespace
 

@@ -23,7 +23,7 @@ struct FailoverArgs {
 Status wait_until_active(ApiClient& client, const std::string& pool, const std::string& target, int timeout_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (true) {
-    auto reply = client.call("GET", "/api/v1/pools/" + url_escape(pool));
+    auto reply = client.call("GET", "/api/v1/pools/" + percent_encode(pool));
     if (!reply) return reply.error();
     const auto& failover = reply->at("failover").as_object();
     if (text(*reply, "active_member") == target && text(failover, "phase") != "switching") {
@@ -53,7 +53,7 @@ void add_failover_commands(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::Range(1, 600));
   bind_action(failover, ctx, [&ctx, a](ApiClient& client) -> Status {
     const boost::json::object body{{"to", a->target}, {"force", a->force}, {"dry_run", a->dry_run}};
-    auto reply = client.call("POST", "/api/v1/pools/" + url_escape(a->pool) + "/failover", body);
+    auto reply = client.call("POST", "/api/v1/pools/" + percent_encode(a->pool) + "/failover", body);
     if (!reply) return reply.error();
     if (ctx.options.json) {
       print_json(*reply);

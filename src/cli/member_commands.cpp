@@ -18,7 +18,7 @@ struct MemberArgs {
 };
 
 std::string member_path(const MemberArgs& args) {
-  return "/api/v1/pools/" + url_escape(args.pool) + "/members/" + url_escape(args.hostname);
+  return "/api/v1/pools/" + percent_encode(args.pool) + "/members/" + percent_encode(args.hostname);
 }
 
 void print_issued_key(const boost::json::object& reply) {
@@ -72,14 +72,14 @@ void add_member_commands(CLI::App& app, CommandContext& ctx) {
     boost::json::object body{{"hostname", args->hostname}, {"ipv4", args->ip}, {"priority", args->priority},
                              {"key_ttl_s", args->key_ttl_s}};
     if (!args->egress_ip.empty()) body["egress_ip"] = args->egress_ip;
-    return print_reply(client.call("POST", "/api/v1/pools/" + url_escape(args->pool) + "/members", body), ctx.options.json,
+    return print_reply(client.call("POST", "/api/v1/pools/" + percent_encode(args->pool) + "/members", body), ctx.options.json,
                 print_issued_key);
   });
 
   auto* list = member->add_subcommand("list", "List a pool's members with liveness and HAProxy state");
   list->add_option("POOL", args->pool, "Pool name")->required();
   bind_action(list, ctx, [&ctx, args](ApiClient& client) {
-    return print_reply(client.call("GET", "/api/v1/pools/" + url_escape(args->pool) + "/members"), ctx.options.json,
+    return print_reply(client.call("GET", "/api/v1/pools/" + percent_encode(args->pool) + "/members"), ctx.options.json,
                 [](const boost::json::object& reply) {
                   Table table({"HOSTNAME", "ROLE", "STATUS", "LAST-HB", "IPV4", "HAPROXY", "AGENT", "FAILOVER-READY"});
                   for (const auto& item : reply.at("members").as_array()) {

@@ -105,7 +105,7 @@ void add_pool_commands(CLI::App& app, CommandContext& ctx) {
   auto* show_pool = pool->add_subcommand("show", "Show one pool and its members");
   show_pool->add_option("NAME", args->name, "Pool name")->required();
   bind_action(show_pool, ctx, [&ctx, args](ApiClient& client) {
-    return print_reply(client.call("GET", "/api/v1/pools/" + url_escape(args->name)), ctx.options.json,
+    return print_reply(client.call("GET", "/api/v1/pools/" + percent_encode(args->name)), ctx.options.json,
                 [](const boost::json::object& reply) {
                   print_pool(reply);
                   print_members(reply);
@@ -153,7 +153,7 @@ void add_pool_commands(CLI::App& app, CommandContext& ctx) {
     if (settle->count() > 0) body["settle_s"] = args->settle_s;
     if (dns_sync->count() > 0) body["dns_sync"] = args->dns_sync == "on";
     if (body.empty()) return usage_error("pool set: give at least one setting to change (see balctl pool set --help)");
-    return print_reply(client.call("PATCH", "/api/v1/pools/" + url_escape(args->name), body), ctx.options.json, print_pool);
+    return print_reply(client.call("PATCH", "/api/v1/pools/" + percent_encode(args->name), body), ctx.options.json, print_pool);
   });
 
   auto* remove = pool->add_subcommand("delete", "Delete a pool");
@@ -161,7 +161,7 @@ void add_pool_commands(CLI::App& app, CommandContext& ctx) {
   remove->add_flag("--force", args->force, "Also remove the pool's members");
   bind_action(remove, ctx, [&ctx, args](ApiClient& client) {
     const std::string query = args->force ? "?force=true" : "";
-    return print_reply(client.call("DELETE", "/api/v1/pools/" + url_escape(args->name) + query), ctx.options.json,
+    return print_reply(client.call("DELETE", "/api/v1/pools/" + percent_encode(args->name) + query), ctx.options.json,
                 [args](const boost::json::object&) { std::cout << "Deleted pool " << args->name << ".\n"; });
   });
 }

@@ -38,7 +38,7 @@ std::int64_t print_events(const boost::json::object& reply, std::int64_t after, 
 Status run_events(ApiClient& client, const EventArgs& args, bool json) {
   std::int64_t after = 0;
   std::int64_t limit = args.limit;
-  const std::string pool = args.pool.empty() ? "" : "&pool=" + url_escape(args.pool);
+  const std::string pool = args.pool.empty() ? "" : "&pool=" + percent_encode(args.pool);
   while (true) {
     auto reply = client.call("GET", "/api/v1/events?after=" + std::to_string(after) + "&limit=" +
                                         std::to_string(limit) + pool);

@@ -35,7 +35,7 @@ void add_token_commands(CLI::App& app, CommandContext& ctx) {
   auto* revoke = token->add_subcommand("revoke", "Revoke a token by name");
   revoke->add_option("NAME", *name, "Token name")->required();
   bind_action(revoke, ctx, [&ctx, name](ApiClient& client) {
-    return print_reply(client.call("DELETE", "/api/v1/tokens/" + url_escape(*name)), ctx.options.json,
+    return print_reply(client.call("DELETE", "/api/v1/tokens/" + percent_encode(*name)), ctx.options.json,
                        [name](const boost::json::object&) { std::cout << "Revoked token " << *name << ".\n"; });
   });
 }

@@ -1,10 +1,15 @@
 #include "common/http_client.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <curl/curl.h>
 
 #include <mutex>
 
 namespace balctl {
+
+std::string percent_encode(std::string_view text) { return boost::urls::encode(text, boost::urls::unreserved_chars); }
+
 namespace {
 
 std::once_flag curl_init_once;

@@ -24,6 +24,9 @@ struct HttpClientOptions {
   const std::atomic<bool>* abort = nullptr;
 };
 
+// Percent-encodes all but RFC 3986 unreserved characters: safe as a path segment or a query value.
+std::string percent_encode(std::string_view text);
+
 struct HttpReply {
   long status = 0;
   std::string body;

@@ -33,7 +33,4 @@ class ProviderApi {
   HttpClient http_;
 };
 
-// Percent-encodes a query value.
-std::string query_escape(std::string_view text);
-
 }  // namespace balctl::dns

@@ -53,7 +53,7 @@ std::string CloudflareProvider::records_url() const {
 }
 
 Result<std::vector<CloudflareProvider::Record>> CloudflareProvider::records(const std::string& fqdn) {
-  auto reply = api_.call("GET", records_url() + "?type=A&name=" + query_escape(fqdn) + "&per_page=100");
+  auto reply = api_.call("GET", records_url() + "?type=A&name=" + percent_encode(fqdn) + "&per_page=100");
   if (!reply) return reply.error();
   if (!succeeded(*reply)) return refused("Cloudflare refused to list records", *reply);
   std::vector<Record> out;

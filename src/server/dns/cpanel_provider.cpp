@@ -61,7 +61,7 @@ std::string form(std::initializer_list<std::pair<std::string, std::string>> fiel
   std::string out;
   for (const auto& [key, value] : fields) {
     if (!out.empty()) out += '&';
-    out += key + "=" + query_escape(value);
+    out += key + "=" + percent_encode(value);
   }
   return out;
 }
@@ -73,7 +73,7 @@ CpanelProvider::CpanelProvider(CpanelConfig config)
       api_("cPanel API", {"Authorization: cpanel " + config_.username + ":" + config_.api_token}) {}
 
 Result<CpanelProvider::ParsedZone> CpanelProvider::parse_zone(const std::string& fqdn) {
-  auto reply = api_.call("GET", config_.api_url + "/execute/DNS/parse_zone?zone=" + query_escape(config_.zone));
+  auto reply = api_.call("GET", config_.api_url + "/execute/DNS/parse_zone?zone=" + percent_encode(config_.zone));
   if (!reply) return reply.error();
   if (!uapi_ok(*reply)) {
     return Error{Errc::not_found, "dns_notzone", "cPanel cannot read zone " + config_.zone + ": " + uapi_errors(*reply),

@@ -71,7 +71,7 @@ Result<std::optional<ProviderConfig>> DnsBindings::load(std::int64_t pool_id) {
   return std::optional<ProviderConfig>(std::move(*config));
 }
 
-Result<BindingView> DnsBindings::get(std::string_view pool_name) {
+Result<DnsBindings::Configured> DnsBindings::configured(std::string_view pool_name) {
   auto pool = store_.find_pool(pool_name);
   if (!pool) return pool.error();
   auto config = load(pool->id);
@@ -79,7 +79,13 @@ Result<BindingView> DnsBindings::get(std::string_view pool_name) {
   if (!*config) {
     return Error::not_found("dns_not_configured", "pool '" + pool->name + "' has no DNS provider; see 'balctl dns set'");
   }
-  return BindingView{masked_json(**config), warnings(*pool)};
+  return Configured{std::move(*pool), std::move(**config)};
+}
+
+Result<BindingView> DnsBindings::get(std::string_view pool_name) {
+  auto binding = configured(pool_name);
+  if (!binding) return binding.error();
+  return BindingView{masked_json(binding->config), warnings(binding->pool)};
 }
 
 Status DnsBindings::remove(std::string_view pool_name, std::string_view actor) {
@@ -93,16 +99,11 @@ Status DnsBindings::remove(std::string_view pool_name, std::string_view actor) {
 }
 
 Result<CheckReport> DnsBindings::check(std::string_view pool_name) {
-  auto pool = store_.find_pool(pool_name);
-  if (!pool) return pool.error();
-  auto config = load(pool->id);
-  if (!config) return config.error();
-  if (!*config) {
-    return Error::not_found("dns_not_configured", "pool '" + pool->name + "' has no DNS provider; see 'balctl dns set'");
-  }
-  auto provider = make_provider(**config);
+  auto binding = configured(pool_name);
+  if (!binding) return binding.error();
+  auto provider = make_provider(binding->config);
   CheckReport report;
-  auto addresses = provider->get_a_records(pool->hostname);
+  auto addresses = provider->get_a_records(binding->pool.hostname);
   if (!addresses) return addresses.error();
   report.addresses = std::move(*addresses);
   if (auto serial = provider->soa_serial(); serial) report.serial = *serial;

@@ -45,6 +45,12 @@ class DnsBindings {
   void on_change(std::function<void(std::int64_t pool_id)> callback) { changed_ = std::move(callback); }
 
  private:
+  struct Configured {
+    store::PoolRecord pool;
+    ProviderConfig config;
+  };
+  // The pool and its provider settings; not_found when the pool has no provider.
+  Result<Configured> configured(std::string_view pool_name);
   std::vector<std::string> warnings(const store::PoolRecord& pool) const;
 
   store::Store& store_;

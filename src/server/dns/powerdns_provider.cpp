@@ -37,8 +37,8 @@ PowerDnsProvider::PowerDnsProvider(PowerDnsConfig config)
     : config_(std::move(config)), api_("PowerDNS API", {"X-API-Key: " + config_.api_key}) {}
 
 std::string PowerDnsProvider::zone_url() const {
-  return config_.api_url + "/api/v1/servers/" + query_escape(config_.server_id) + "/zones/" +
-         query_escape(config_.zone + ".");
+  return config_.api_url + "/api/v1/servers/" + percent_encode(config_.server_id) + "/zones/" +
+         percent_encode(config_.zone + ".");
 }
 
 Result<boost::json::object> PowerDnsProvider::zone() {
