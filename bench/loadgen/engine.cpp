@@ -5,10 +5,12 @@
 // the results are merged after the threads have been joined.
 //
 // Phases of every run, orchestrated by the calling thread:
-//   1. connect: all connections connect and handshake (at most kConnectsInFlight per thread at once);
+//   1. connect: all connections connect and handshake (at most kConnectsInFlight per thread at once,
+//      see run_state.hpp);
 //   2. load: once every connection is up (or has failed), the measured window starts for all at once;
 //   3. finish: wait (bounded) for every connection to finish, then stop the threads.
 #include "bench/loadgen/engine.hpp"
+#include "bench/loadgen/run_state.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -38,19 +40,11 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 
-constexpr int kConnectsInFlight = 64;  // per client thread
 constexpr int kMaxReconnects = 3;      // per connection and run
 constexpr std::uint64_t kMaxReplyBytes = 8 << 20;
-constexpr std::size_t kMaxErrorBodyChars = 300;
 constexpr auto kLateThreshold = std::chrono::milliseconds(1);
 constexpr auto kFinishSlack = std::chrono::seconds(5);
-
-std::uint32_t micros(Clock::duration d) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, UINT32_MAX));
-}
 
 std::string serialize(const HttpRequest& request, const std::string& host_header) {
   std::string wire;
@@ -162,74 +156,6 @@ std::unique_ptr<Transport> make_transport(asio::io_context& io, const Endpoint& 
 }
 
 // ---- run orchestration ------------------------------------------------------------------------------
-
-struct Worker {
-  asio::io_context io{1};
-  RunResult stats;
-  int connecting = 0;
-  std::deque<std::function<void()>> waiting_connects;
-
-  // Starts `connect` now or when one of the connects in flight on this thread completes.
-  void launch_connect(std::function<void()> connect) {
-    if (connecting >= kConnectsInFlight) {
-      waiting_connects.push_back(std::move(connect));
-      return;
-    }
-    ++connecting;
-    connect();
-  }
-  void connect_finished() {
-    --connecting;
-    if (waiting_connects.empty()) return;
-    auto next = std::move(waiting_connects.front());
-    waiting_connects.pop_front();
-    ++connecting;
-    next();
-  }
-
-  void record_failure(const std::string& failure) {
-    ++stats.errors;
-    ++stats.failures[failure];
-  }
-  // Returns true for a 2xx reply.
-  bool record_reply(unsigned status, const std::string& body, Clock::duration latency) {
-    if (status >= 200 && status < 300) {
-      ++stats.ok;
-      if (stats.latencies_us.size() < kMaxSamples) stats.latencies_us.push_back(micros(latency));
-      return true;
-    }
-    ++stats.errors;
-    ++stats.statuses[status];
-    if (stats.first_error_body.empty()) stats.first_error_body = body.substr(0, kMaxErrorBodyChars);
-    return false;
-  }
-};
-
-struct Progress {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::size_t ready = 0;                 // connected, or given up connecting
-  std::size_t finished = 0;              // done with the load phase
-  std::atomic<std::uint64_t> issued{0};  // closed loop: requests started, for the request cap
-  std::atomic<std::uint64_t> opened{0};  // connections up right now
-
-  void add_ready() {
-    std::lock_guard lock(mutex);
-    ++ready;
-    changed.notify_all();
-  }
-  void add_finished() {
-    std::lock_guard lock(mutex);
-    ++finished;
-    changed.notify_all();
-  }
-  // Waits until `count()` reaches `target` or `deadline` passes; returns whether it was reached.
-  template <class Count>
-  bool wait_for(Count count, std::size_t target, Clock::time_point deadline) {
-    std::unique_lock lock(mutex);
-    return changed.wait_until(lock, deadline, [&] { return count() >= target; });
-  }
-};
 
 // Base of the three drivers: connect phase with bounded reconnects, finishing exactly once.
 class Connection : public std::enable_shared_from_this<Connection> {
