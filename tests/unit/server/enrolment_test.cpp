@@ -133,12 +133,8 @@ TEST_F(EnrolmentTest, EnrolmentIsRecordedWithPoolAndMember) {
 TEST_F(EnrolmentTest, ReEnrolmentStartsLivenessAfresh) {
   make_pool("web");
   const auto secret = enrolled("web", "lb1");
-  const auto member_id = std::stoll(*crypto::credential_id("bms", secret));
-  liveness::Observation o;
-  o.member_id = member_id;
-  o.steady_ms = 1;
-  o.wall_ms = 1;
-  liveness_.record(o);
+  const auto member_id = member_id_of(secret);
+  seen(member_id);
   const auto rekeyed = fleet_->rekey_member("web", "lb1", 600, "admin:t");
   ASSERT_TRUE(enrolment_->enrol({rekeyed->key, "lb1", "t"}, "127.0.0.1").ok());
   EXPECT_FALSE(liveness_.get(member_id).has_value());

@@ -58,6 +58,19 @@ class FleetFixture : public ::testing::Test {
     return response->secret;
   }
 
+  static std::int64_t member_id_of(const std::string& secret) {
+    return std::stoll(*crypto::credential_id("bms", secret));
+  }
+
+  // Records one heartbeat observation for the member, as the heartbeat service would.
+  void seen(std::int64_t member_id) {
+    liveness::Observation o;
+    o.member_id = member_id;
+    o.steady_ms = 1;
+    o.wall_ms = 1;
+    liveness_.record(o);
+  }
+
   std::vector<store::EventRecord> stored_events() { return *store_->list_events({0, 1000, std::nullopt}); }
 
   std::string pin_ = "sha256//AAAA";

@@ -388,12 +388,8 @@ TEST_F(FleetServiceTest, PoolDelayChangeReachesEnrolledMembers) {
 TEST_F(FleetServiceTest, ForcedDeleteForgetsMembersEverywhere) {
   make_pool("web");
   const auto secret = enrolled("web", "lb1");
-  const auto member_id = std::stoll(*crypto::credential_id("bms", secret));
-  liveness::Observation o;
-  o.member_id = member_id;
-  o.steady_ms = 1;
-  o.wall_ms = 1;
-  liveness_.record(o);
+  const auto member_id = member_id_of(secret);
+  seen(member_id);
   ASSERT_TRUE(fleet_->delete_pool("web", true, "admin:t").ok());
   EXPECT_FALSE(registry_.authenticate(member_id, crypto::hash_secret(secret)).has_value());
   EXPECT_FALSE(liveness_.get(member_id).has_value());
@@ -490,11 +486,7 @@ TEST_F(FleetServiceTest, MemberReportPrefersThePendingOne) {
   ASSERT_TRUE(
       store_->save_batch({{member_id, 1, 1, "v", "running", "", true, std::string("stored"), 1}}, {}).ok());
   EXPECT_EQ(*fleet_->member_report(member_id), std::optional<std::string>("stored"));
-  liveness::Observation o;
-  o.member_id = member_id;
-  o.steady_ms = 1;
-  o.wall_ms = 1;
-  liveness_.record(o);
+  seen(member_id);
   liveness_.attach_report(member_id, "pending");
   EXPECT_EQ(*fleet_->member_report(member_id), std::optional<std::string>("pending"));
 }
