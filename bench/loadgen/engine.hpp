@@ -68,6 +68,9 @@ struct OpenLoop {
   int connections = 0;      // member m uses connection m % connections; 0: one per member
   std::chrono::milliseconds period{1000};
   std::chrono::milliseconds duration{10'000};
+  // Sent on schedule before the measured window but not measured (like wrk2's calibration period): the
+  // server settles after the connect phase, during which no member could send.
+  std::chrono::milliseconds warmup{0};
   std::chrono::milliseconds grace{5'000};  // after the last scheduled send, for the last replies
   std::vector<double> phases;              // per member, in [0, 1) of a period
   // The request for `member`'s `round`-th send. Called from client I/O threads.

@@ -283,6 +283,7 @@ struct HeartbeatOptions {
   std::string load = "full";
   int connections = -1;  // full: 64; fixed: 0 = one per member
   double duration_s = 20;
+  double warmup_s = 0;  // fixed: sent on schedule before the measured window, not measured
   double rate_hz = 1;
   std::uint64_t max_requests = 100'000'000;
   unsigned seed = 1;
@@ -317,6 +318,7 @@ int run_heartbeat(const Common& common, const HeartbeatOptions& o) {
     spec.connections = connections;
     spec.period = std::chrono::milliseconds(static_cast<std::int64_t>(1000.0 / o.rate_hz));
     spec.duration = duration;
+    spec.warmup = std::chrono::milliseconds(static_cast<std::int64_t>(o.warmup_s * 1000));
     // Agents start at unrelated times: each member's phase is uniform in the period (seeded).
     std::mt19937_64 random(o.seed);
     std::uniform_real_distribution<double> phase(0.0, 1.0);
@@ -447,6 +449,9 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0, 1'000'000));
   hb_cmd->add_option("--duration-s", hb.duration_s, "Measured window")
       ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  hb_cmd->add_option("--warmup-s", hb.warmup_s, "fixed: seconds sent on schedule before the measured window")
+      ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
   hb_cmd->add_option("--rate-hz", hb.rate_hz, "fixed: heartbeats per second per member")
       ->check(CLI::Range(0.01, 100.0))

@@ -257,7 +257,7 @@ void DecisionEngine::start_confirmation(Pool& p, const Member& active, std::int6
   }
   out.emplace_back(ProbeRequest{p.s.id, c.probe_id, active.s.ipv4, p.s.probe_ports,
                                 std::vector<std::int64_t>(c.asked.begin(), c.asked.end())});
-  p.confirming = std::move(c);
+  p.confirming = std::make_unique<Confirmation>(std::move(c));
 }
 
 void DecisionEngine::consider_failback(Pool& p, const Member& active, std::int64_t now, Actions& out) {
@@ -284,7 +284,7 @@ void DecisionEngine::consider_dns_sync(Pool& p, const Member& active, std::int64
     if (p.sync && !p.sync->in_flight) p.sync.reset();
     return;
   }
-  if (!p.sync || p.sync->ipv4 != address) p.sync = Sync{next_id_++, address, false, 0, now};
+  if (!p.sync || p.sync->ipv4 != address) p.sync = std::make_unique<Sync>(Sync{next_id_++, address, false, 0, now});
   if (p.sync->in_flight || now < p.sync->next_attempt) return;
   p.sync->in_flight = true;
   ++p.sync->attempts;
@@ -324,7 +324,7 @@ void DecisionEngine::start_switch(Pool& p, const Member& target, std::string rea
   event(out, p, "failover_started", target.s.hostname, sw.actor,
         "moving " + p.s.hostname + " from " + name_of(p.active) + " to " + target.s.hostname + " (" + sw.ipv4 +
             "): " + sw.reason);
-  p.switching = std::move(sw);
+  p.switching = std::make_unique<Switch>(std::move(sw));
   drive_switch(p, now, out);
 }
 

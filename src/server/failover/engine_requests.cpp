@@ -1,6 +1,8 @@
 // Configuration, restart recovery and operator requests of the decision engine.
 #include "server/failover/decision_engine.hpp"
 
+#include <algorithm>
+
 namespace balctl::failover {
 namespace {
 
@@ -21,8 +23,8 @@ void DecisionEngine::remove_pool(std::int64_t pool_id) {
   pool_members_.erase(pool_id);
 }
 
-const std::set<std::int64_t>& DecisionEngine::member_ids(std::int64_t pool_id) const {
-  static const std::set<std::int64_t> kNone;
+const std::vector<std::int64_t>& DecisionEngine::member_ids(std::int64_t pool_id) const {
+  static const std::vector<std::int64_t> kNone;
   const auto it = pool_members_.find(pool_id);
   return it == pool_members_.end() ? kNone : it->second;
 }
@@ -30,9 +32,12 @@ const std::set<std::int64_t>& DecisionEngine::member_ids(std::int64_t pool_id) c
 void DecisionEngine::put_member(const MemberSettings& member) {
   auto& m = members_[member.id];
   if (const auto old = pool_members_.find(m.s.pool_id); old != pool_members_.end() && m.s.pool_id != member.pool_id) {
-    old->second.erase(member.id);  // the member moved to another pool
+    std::erase(old->second, member.id);  // the member moved to another pool
   }
-  pool_members_[member.pool_id].insert(member.id);
+  auto& ids = pool_members_[member.pool_id];
+  if (const auto at = std::lower_bound(ids.begin(), ids.end(), member.id); at == ids.end() || *at != member.id) {
+    ids.insert(at, member.id);
+  }
   m.s = member;
   auto pool = pools_.find(member.pool_id);
   if (pool == pools_.end()) return;
@@ -51,7 +56,7 @@ void DecisionEngine::remove_member(std::int64_t member_id) {
     if (pool->second.active && *pool->second.active == member_id) pool->second.active.reset();
     if (pool->second.switching && pool->second.switching->target == member_id) pool->second.switching.reset();
   }
-  pool_members_[it->second.s.pool_id].erase(member_id);
+  std::erase(pool_members_[it->second.s.pool_id], member_id);
   members_.erase(it);
 }
 

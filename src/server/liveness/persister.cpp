@@ -1,11 +1,18 @@
 #include "server/liveness/persister.hpp"
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include "common/time.hpp"
 #include "server/fleet/specs.hpp"
 
 namespace balctl::liveness {
+namespace {
+
+constexpr std::size_t kTrimAfterReportBytes = 1 << 20;
+
+}  // namespace
 
 Persister::Persister(store::Store& store, LivenessTable& liveness, fleet::Registry& registry, events::EventLog& events,
                      std::chrono::milliseconds interval, std::int64_t started_steady_ms)
@@ -70,7 +77,15 @@ Status Persister::run_once(std::int64_t now_steady_ms) {
   if (!status) {
     liveness_.mark_dirty(states);
     events_.requeue(std::move(queued));
+    return status;
   }
+  std::size_t report_bytes = 0;
+  for (const auto& state : states) report_bytes += state.report_json ? state.report_json->size() : 0;
+  states.clear();
+  states.shrink_to_fit();
+  // A burst of full reports (after a restart every member's first one is due) is megabytes of 2 KB
+  // buffers that glibc would otherwise keep; hand them back now that they are on disk.
+  if (report_bytes >= kTrimAfterReportBytes) malloc_trim(0);
   return status;
 }
 
