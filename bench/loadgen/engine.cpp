@@ -43,7 +43,6 @@ using tcp = asio::ip::tcp;
 
 constexpr int kMaxReconnects = 3;      // per connection and run
 constexpr std::uint64_t kMaxReplyBytes = 8 << 20;
-constexpr auto kLateThreshold = std::chrono::milliseconds(1);
 constexpr auto kFinishSlack = std::chrono::seconds(5);
 
 std::string serialize(const HttpRequest& request, const std::string& host_header) {
@@ -175,7 +174,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         self->worker_.connect_finished();
         if (failure.empty()) {
           self->connected_ = true;
-          ++self->worker_.stats.connections_opened;
+          ++self->worker_.result.connections_opened;
           self->progress_.opened.fetch_add(1);
           self->after_open();
         } else {
@@ -219,7 +218,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return then(false);
       }
       self->connected_ = true;
-      ++self->worker_.stats.connections_opened;
+      ++self->worker_.result.connections_opened;
       self->progress_.opened.fetch_add(1);
       then(true);
     });
@@ -290,103 +289,6 @@ class ClosedConnection final : public Connection {
   const std::string& host_;
   std::optional<HttpRequest> request_;
   Clock::time_point sent_;
-};
-
-class OpenConnection final : public Connection {
- public:
-  OpenConnection(Worker& worker, const Endpoint& endpoint, Progress& progress, const OpenLoop& spec,
-                 std::vector<std::size_t> members)
-      : Connection(worker, endpoint, progress),
-        spec_(spec),
-        members_(std::move(members)),
-        host_(endpoint.host_header),
-        timer_(worker.io) {
-    std::sort(members_.begin(), members_.end(),
-              [&](std::size_t a, std::size_t b) { return spec_.phases[a] < spec_.phases[b]; });
-  }
-
-  void begin(Clock::time_point start) override {
-    start_ = start;
-    measured_from_ = start + spec_.warmup;
-    end_ = measured_from_ + spec_.duration;
-    schedule_next();
-  }
-
- private:
-  Clock::time_point due() const {
-    const auto offset = std::chrono::duration<double, std::milli>(
-        (static_cast<double>(round_) + spec_.phases[members_[index_]]) *
-        static_cast<double>(spec_.period.count()));
-    return start_ + std::chrono::duration_cast<Clock::duration>(offset);
-  }
-  // Sends leave on a 1 ms grid (like wrk2's millisecond timers): the sends due within the same
-  // millisecond share one wake-up of the client thread instead of one each. Latency is still measured
-  // from the exact schedule, so the wait for the grid counts against the server, never for it.
-  Clock::time_point on_send_grid(Clock::time_point when) const {
-    const auto grid = std::chrono::milliseconds(1);
-    const auto steps = (when - start_ + grid - Clock::duration(1)) / grid;
-    return start_ + steps * grid;
-  }
-  void advance() {
-    if (++index_ == members_.size()) {
-      index_ = 0;
-      ++round_;
-    }
-  }
-
-  void schedule_next() {
-    if (members_.empty()) return finish();
-    const auto when = due();
-    if (when >= end_) return finish();
-    if (!connected_) {
-      // Lost the connection for good: every remaining scheduled send is an error, counted without sending.
-      for (auto t = due(); t < end_; advance(), t = due())
-        worker_.record_failure("not sent: connection lost");
-      return finish();
-    }
-    if (when <= Clock::now()) return send(when);
-    timer_.expires_at(on_send_grid(when));
-    timer_.async_wait([self = std::static_pointer_cast<OpenConnection>(shared_from_this()),
-                       when](boost::system::error_code ec) {
-      if (ec) return self->finish();
-      self->send(when);
-    });
-  }
-
-  void send(Clock::time_point scheduled) {
-    if (scheduled >= measured_from_ && Clock::now() - scheduled > kLateThreshold) ++worker_.stats.late_sends;
-    const auto request = spec_.make(members_[index_], round_);
-    advance();
-    wire_ = serialize(request, host_);
-    in_flight_ = true;
-    transport_->exchange(wire_,
-                         [self = std::static_pointer_cast<OpenConnection>(shared_from_this()), scheduled](
-                             std::string failure, unsigned status, std::string body, bool keep_alive) {
-                           self->on_reply(scheduled, std::move(failure), status, std::move(body), keep_alive);
-                         });
-  }
-
-  void on_reply(Clock::time_point scheduled, std::string failure, unsigned status, std::string body,
-                bool keep_alive) {
-    in_flight_ = false;
-    // Latency from the schedule; failures count in the warm-up too, replies only in the window.
-    if (failure.empty() && scheduled >= measured_from_) worker_.record_reply(status, body, Clock::now() - scheduled);
-    if (failure.empty() && keep_alive) return schedule_next();
-    if (!failure.empty()) worker_.record_failure(failure);
-    reconnect([self = std::static_pointer_cast<OpenConnection>(shared_from_this())](bool) {
-      self->schedule_next();
-    });
-  }
-
-  const OpenLoop& spec_;
-  std::vector<std::size_t> members_;
-  const std::string& host_;
-  asio::steady_timer timer_;
-  Clock::time_point start_;
-  Clock::time_point measured_from_;
-  Clock::time_point end_;
-  std::size_t index_ = 0;
-  std::uint64_t round_ = 0;
 };
 
 class IdleConnection final : public Connection {
@@ -480,19 +382,8 @@ class Run {
     RunResult total;
     for (auto& connection : connections_)
       connection->account_unfinished();
-    for (auto& worker : workers_) {
-      auto& s = worker.stats;
-      total.ok += s.ok;
-      total.errors += s.errors;
-      total.connections_opened += s.connections_opened;
-      total.late_sends += s.late_sends;
-      for (const auto& [status, count] : s.statuses)
-        total.statuses[status] += count;
-      for (const auto& [failure, count] : s.failures)
-        total.failures[failure] += count;
-      if (total.first_error_body.empty()) total.first_error_body = s.first_error_body;
-      total.latencies_us.insert(total.latencies_us.end(), s.latencies_us.begin(), s.latencies_us.end());
-    }
+    for (auto& worker : workers_)
+      merge_into(total, worker.result);
     total.elapsed_s = elapsed_s;
     return total;
   }
@@ -546,28 +437,6 @@ RunResult run_closed_loop(const Target& target, const ClosedLoop& spec) {
   deadline = start + spec.duration;
   run.load(start, deadline + run.timeout() + kFinishSlack);
   return run.stop_and_collect(seconds_since(start));
-}
-
-RunResult run_open_loop(const Target& target, const OpenLoop& spec) {
-  if (spec.phases.size() != spec.members) throw std::invalid_argument("one phase per member is required");
-  const std::size_t connections =
-      spec.connections > 0 ? static_cast<std::size_t>(spec.connections) : spec.members;
-  std::vector<std::vector<std::size_t>> members_of(connections);
-  for (std::size_t m = 0; m < spec.members; ++m)
-    members_of[m % connections].push_back(m);
-  Run run(target);
-  run.add_connections(
-      connections, [&](Worker& worker, const Endpoint& endpoint, Progress& progress, std::size_t id) {
-        return std::make_shared<OpenConnection>(worker, endpoint, progress, spec, std::move(members_of[id]));
-      });
-  run.open_all();
-  // A short lead so that no send of the first round is already late when the schedule is posted.
-  const auto start = Clock::now() + std::chrono::milliseconds(200);
-  const auto hard_deadline = start + spec.warmup + spec.duration + spec.grace + run.timeout() + kFinishSlack;
-  run.load(start, hard_deadline);
-  // Every scheduled send lies inside [start, start + duration); the window is the schedule's length.
-  auto result = run.stop_and_collect(std::chrono::duration<double>(spec.duration).count());
-  return result;
 }
 
 RunResult hold_idle(const Target& target, int connections, std::chrono::milliseconds hold,

@@ -44,6 +44,8 @@ struct RunResult {
   std::map<unsigned, std::uint64_t> statuses;     // non-2xx status -> count
   std::map<std::string, std::uint64_t> failures;  // transport failure -> count
   std::vector<std::uint32_t> latencies_us;        // one per 2xx reply (capped, see kMaxSamples)
+  // Open loop only: from the moment the request was written, so without the client's own lateness.
+  std::vector<std::uint32_t> service_latencies_us;
   double elapsed_s = 0;                           // measured window
   std::uint64_t connections_opened = 0;           // successful handshakes, including reconnects
   std::uint64_t late_sends = 0;                   // open loop: sent more than 1 ms after schedule

@@ -93,7 +93,14 @@ void report(const std::string& prefix, RunResult& result) {
             << " p99_ms=" << fixed(percentile_ms(l, 0.99), 3)
             << " p999_ms=" << fixed(percentile_ms(l, 0.999), 3)
             << " max_ms=" << fixed(l.empty() ? 0 : l.back() / 1000.0, 3)
-            << " connections_opened=" << result.connections_opened << "\n";
+            << " connections_opened=" << result.connections_opened;
+  if (!result.service_latencies_us.empty()) {
+    auto& service = result.service_latencies_us;
+    std::sort(service.begin(), service.end());
+    std::cout << " service_p50_ms=" << fixed(percentile_ms(service, 0.50), 3)
+              << " service_p99_ms=" << fixed(percentile_ms(service, 0.99), 3);
+  }
+  std::cout << "\n";
   for (const auto& [status, count] : result.statuses) {
     std::cout << "error status=" << status << " count=" << count << "\n";
   }
@@ -141,22 +148,6 @@ HttpRequest heartbeat_request(const Member& member, std::uint64_t seq) {
   request.content_type = "application/json";
   request.body = member.body.with_seq(seq);
   return request;
-}
-
-// A single request through the engine (one connection, one request).
-RunResult request_once(const Target& target, HttpRequest request,
-                       std::function<void(const HttpReply&)> on_reply) {
-  ClosedLoop spec;
-  spec.connections = 1;
-  spec.duration = std::chrono::milliseconds(target.request_timeout * 2);
-  spec.max_requests = 1;
-  spec.next = [&request, sent = false](std::size_t) mutable -> std::optional<HttpRequest> {
-    if (sent) return std::nullopt;
-    sent = true;
-    return request;
-  };
-  spec.on_reply = [&](const HttpRequest&, const HttpReply& reply) { on_reply(reply); };
-  return run_closed_loop(target, spec);
 }
 
 // ---- enrol -------------------------------------------------------------------------------------------

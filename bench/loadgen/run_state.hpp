@@ -29,9 +29,45 @@ inline std::uint32_t micros(Clock::duration d) {
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, UINT32_MAX));
 }
 
-struct Worker {
+// One client thread's counters; merged into the run's result after the threads have been joined.
+struct Stats {
+  RunResult result;
+
+  void record_failure(const std::string& failure) {
+    ++result.errors;
+    ++result.failures[failure];
+  }
+  // Returns true for a 2xx reply.
+  bool record_reply(unsigned status, const std::string& body, Clock::duration latency) {
+    if (status >= 200 && status < 300) {
+      ++result.ok;
+      if (result.latencies_us.size() < kMaxSamples) result.latencies_us.push_back(micros(latency));
+      return true;
+    }
+    ++result.errors;
+    ++result.statuses[status];
+    if (result.first_error_body.empty()) result.first_error_body = body.substr(0, kMaxErrorBodyChars);
+    return false;
+  }
+};
+
+inline void merge_into(RunResult& total, const RunResult& part) {
+  total.ok += part.ok;
+  total.errors += part.errors;
+  total.connections_opened += part.connections_opened;
+  total.late_sends += part.late_sends;
+  for (const auto& [status, count] : part.statuses)
+    total.statuses[status] += count;
+  for (const auto& [failure, count] : part.failures)
+    total.failures[failure] += count;
+  if (total.first_error_body.empty()) total.first_error_body = part.first_error_body;
+  total.latencies_us.insert(total.latencies_us.end(), part.latencies_us.begin(), part.latencies_us.end());
+  total.service_latencies_us.insert(total.service_latencies_us.end(), part.service_latencies_us.begin(),
+                                    part.service_latencies_us.end());
+}
+
+struct Worker : Stats {
   boost::asio::io_context io{1};
-  RunResult stats;
   int connecting = 0;
   std::deque<std::function<void()>> waiting_connects;
 
@@ -51,23 +87,6 @@ struct Worker {
     waiting_connects.pop_front();
     ++connecting;
     next();
-  }
-
-  void record_failure(const std::string& failure) {
-    ++stats.errors;
-    ++stats.failures[failure];
-  }
-  // Returns true for a 2xx reply.
-  bool record_reply(unsigned status, const std::string& body, Clock::duration latency) {
-    if (status >= 200 && status < 300) {
-      ++stats.ok;
-      if (stats.latencies_us.size() < kMaxSamples) stats.latencies_us.push_back(micros(latency));
-      return true;
-    }
-    ++stats.errors;
-    ++stats.statuses[status];
-    if (stats.first_error_body.empty()) stats.first_error_body = body.substr(0, kMaxErrorBodyChars);
-    return false;
   }
 };
 

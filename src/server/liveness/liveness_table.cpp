@@ -26,7 +26,7 @@ Transition LivenessTable::record(const Observation& o) {
   transition.previous_haproxy = entry.haproxy;
   transition.haproxy_changed = !transition.first_heartbeat && entry.haproxy != o.haproxy;
   transition.report_due = transition.first_heartbeat || transition.haproxy_changed ||
-                          o.steady_ms - entry.report_saved_steady_ms >= report_interval_ms_;
+                          o.steady_ms - entry.report_saved_steady_ms >= report_period_ms(o.member_id);
 
   entry.last_seen_steady_ms = o.steady_ms;
   entry.last_seen_wall_ms = o.wall_ms;
@@ -119,7 +119,21 @@ void LivenessTable::restore(const store::MemberStateRecord& record, std::int64_t
   entry.haproxy = protocol::parse_haproxy_state(record.haproxy_state).value_or(protocol::HaproxyState::unknown);
   entry.source_ip = record.source_ip;
   entry.online = record.online;
-  entry.report_saved_steady_ms = entry.last_seen_steady_ms;
+  // The stored report is the one from before the restart; refresh it one period from now. Counting
+  // from the last heartbeat instead would make every member's report due at once after a long stop.
+  entry.report_saved_steady_ms = now_steady_ms;
+}
+
+// Each member's own period in [interval / 2, interval], fixed by its id: members that enrolled or
+// reconnected together do not persist 2 KB reports in the same second forever after. (At 10 000
+// members and a 60 s interval, one second holding every report re-serialised 10 000 heartbeats on the
+// I/O threads and stalled them for seconds.)
+std::int64_t LivenessTable::report_period_ms(std::int64_t member_id) const {
+  const std::int64_t half = report_interval_ms_ / 2;
+  if (half <= 0) return report_interval_ms_;
+  const auto spread = static_cast<std::int64_t>((static_cast<std::uint64_t>(member_id) * 2654435761ULL) %
+                                                static_cast<std::uint64_t>(half + 1));
+  return report_interval_ms_ - spread;
 }
 
 void LivenessTable::remove(std::int64_t member_id) {

@@ -73,7 +73,8 @@ MemberStatus status_of(const Entry& entry, std::int64_t now_steady_ms, std::int6
 
 class LivenessTable {
  public:
-  // Full reports are persisted at most every `report_interval_ms` per member, and at once on a change of
+  // Full reports are persisted every `report_interval_ms` at most and every half of it at least (each
+  // member has its own period in between, so that reports spread out), and at once on a change of
   // HAProxy state.
   explicit LivenessTable(std::int64_t report_interval_ms = 10'000) : report_interval_ms_(report_interval_ms) {}
 
@@ -95,6 +96,8 @@ class LivenessTable {
   void restore(const store::MemberStateRecord& record, std::int64_t now_steady_ms, std::int64_t now_wall_ms);
   void remove(std::int64_t member_id);
   std::size_t size() const;
+  // How long after its last persisted report a member's next one is due.
+  std::int64_t report_period_ms(std::int64_t member_id) const;
 
  private:
   const std::int64_t report_interval_ms_;

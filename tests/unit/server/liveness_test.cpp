@@ -1,5 +1,6 @@
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -55,10 +56,11 @@ TEST(LivenessTable, TransitionsOfAHeartbeat) {
   EXPECT_TRUE(t.haproxy_changed);
   EXPECT_EQ(t.previous_haproxy, protocol::HaproxyState::running);
   EXPECT_TRUE(t.report_due);  // a state change is persisted at once
-  t = table.record(seen(1, 12'000, protocol::HaproxyState::stopped));
+  const auto period = table.report_period_ms(1);
+  t = table.record(seen(1, 2100 + period - 1, protocol::HaproxyState::stopped));
   EXPECT_FALSE(t.report_due);
-  t = table.record(seen(1, 12'100, protocol::HaproxyState::stopped));
-  EXPECT_TRUE(t.report_due);  // report_interval since the last persisted report
+  t = table.record(seen(1, 2100 + period, protocol::HaproxyState::stopped));
+  EXPECT_TRUE(t.report_due);  // the member's period since the last persisted report
 }
 
 TEST(LivenessTable, SweepReportsEachMemberOnceAndComebackIsSeen) {
@@ -208,16 +210,44 @@ TEST(LivenessTable, RecordKeepsTheLatestObservation) {
   EXPECT_EQ(table.size(), 1u);
 }
 
+TEST(LivenessTable, ReportPeriodsSpreadBetweenHalfAndTheWholeInterval) {
+  LivenessTable table(60'000);
+  std::set<std::int64_t> periods;
+  for (std::int64_t member = 1; member <= 1000; ++member) {
+    const auto period = table.report_period_ms(member);
+    EXPECT_GE(period, 30'000);
+    EXPECT_LE(period, 60'000);
+    periods.insert(period / 1000);
+  }
+  // 1000 members spread over the 31 whole seconds of [30 s, 60 s], not bunched in a few.
+  EXPECT_GE(periods.size(), 25u);
+  EXPECT_EQ(table.report_period_ms(7), table.report_period_ms(7)) << "a member keeps its period";
+}
+
+TEST(LivenessTable, RestoredReportIsRefreshedOnePeriodAfterTheRestart) {
+  LivenessTable table(60'000);
+  store::MemberStateRecord record;
+  record.member_id = 3;
+  record.last_seen_ms = 1'000'000;  // wall clock: silent for 10 minutes before the restart
+  record.haproxy_state = "running";
+  table.restore(record, 5'000, 1'600'000);
+  const auto period = table.report_period_ms(3);
+  EXPECT_FALSE(table.record(seen(3, 5'000 + period - 1)).report_due) << "not all due at once after a restart";
+  EXPECT_TRUE(table.record(seen(3, 5'000 + period)).report_due);
+}
+
 TEST(LivenessTable, ReportDueExactlyAtTheInterval) {
   LivenessTable table(5000);
+  const auto period = table.report_period_ms(1);
   EXPECT_TRUE(table.record(seen(1, 1000)).report_due);
-  EXPECT_FALSE(table.record(seen(1, 5999)).report_due);
-  EXPECT_TRUE(table.record(seen(1, 6000)).report_due);
-  EXPECT_FALSE(table.record(seen(1, 6001)).report_due) << "the interval restarts from the last report";
+  EXPECT_FALSE(table.record(seen(1, 1000 + period - 1)).report_due);
+  EXPECT_TRUE(table.record(seen(1, 1000 + period)).report_due);
+  EXPECT_FALSE(table.record(seen(1, 1001 + period)).report_due) << "the interval restarts from the last report";
   // A HAProxy change makes the report due at once and restarts the interval.
-  EXPECT_TRUE(table.record(seen(1, 7000, protocol::HaproxyState::stopped)).report_due);
-  EXPECT_FALSE(table.record(seen(1, 11'999, protocol::HaproxyState::stopped)).report_due);
-  EXPECT_TRUE(table.record(seen(1, 12'000, protocol::HaproxyState::stopped)).report_due);
+  const auto changed = 2000 + period;
+  EXPECT_TRUE(table.record(seen(1, changed, protocol::HaproxyState::stopped)).report_due);
+  EXPECT_FALSE(table.record(seen(1, changed + period - 1, protocol::HaproxyState::stopped)).report_due);
+  EXPECT_TRUE(table.record(seen(1, changed + period, protocol::HaproxyState::stopped)).report_due);
 }
 
 TEST(LivenessTable, FirstHeartbeatIsNotAHaproxyChange) {
