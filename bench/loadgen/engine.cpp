@@ -10,6 +10,7 @@
 //   2. load: once every connection is up (or has failed), the measured window starts for all at once;
 //   3. finish: wait (bounded) for every connection to finish, then stop the threads.
 #include "bench/loadgen/engine.hpp"
+#include "bench/loadgen/request_wire.hpp"
 #include "bench/loadgen/run_state.hpp"
 
 #include <algorithm>
@@ -44,22 +45,6 @@ using tcp = asio::ip::tcp;
 constexpr int kMaxReconnects = 3;      // per connection and run
 constexpr std::uint64_t kMaxReplyBytes = 8 << 20;
 constexpr auto kFinishSlack = std::chrono::seconds(5);
-
-std::string serialize(const HttpRequest& request, const std::string& host_header) {
-  std::string wire;
-  wire.reserve(256 + request.authorization.size() + request.body.size());
-  wire.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
-  wire.append(host_header).append("\r\nUser-Agent: balctl-loadgen\r\nAccept: */*\r\n");
-  if (!request.authorization.empty())
-    wire.append("Authorization: ").append(request.authorization).append("\r\n");
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    if (!request.content_type.empty())
-      wire.append("Content-Type: ").append(request.content_type).append("\r\n");
-    wire.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
-  }
-  wire.append("\r\n").append(request.body);
-  return wire;
-}
 
 // ---- transport: one keep-alive connection, TLS or plain ------------------------------------------------
 

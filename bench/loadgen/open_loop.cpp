@@ -11,6 +11,7 @@
 // then each thread runs its members' schedule to the end and waits (bounded) for the last replies.
 // A connection that fails is not reopened: its remaining sends count as errors.
 #include "bench/loadgen/engine.hpp"
+#include "bench/loadgen/request_wire.hpp"
 #include "bench/loadgen/run_state.hpp"
 
 #include <fcntl.h>
@@ -106,18 +107,6 @@ struct Shared {
   std::atomic<std::size_t> threads_ready{0};
   std::atomic<Clock::rep> start{0};  // set once every thread is ready; 0: not yet
 };
-
-std::string request_wire(const HttpRequest& request, const std::string& host_header) {
-  std::string wire;
-  wire.reserve(256 + request.authorization.size() + request.body.size());
-  wire.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
-  wire.append(host_header).append("\r\nUser-Agent: balctl-loadgen\r\nAccept: */*\r\n");
-  if (!request.authorization.empty()) wire.append("Authorization: ").append(request.authorization).append("\r\n");
-  if (!request.content_type.empty()) wire.append("Content-Type: ").append(request.content_type).append("\r\n");
-  wire.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
-  wire.append(request.body);
-  return wire;
-}
 
 class ThreadLoop {
  public:
@@ -297,7 +286,7 @@ class ThreadLoop {
     if (c.state != State::idle) return;
     c.scheduled = due(c);
     if (c.scheduled >= measured_from_ && now - c.scheduled > kLateThreshold) ++stats_.result.late_sends;
-    c.wire = request_wire(shared_.spec.make(c.members[c.index], c.round), shared_.host_header);
+    c.wire = serialize(shared_.spec.make(c.members[c.index], c.round), shared_.host_header);
     advance(c);
     c.parser = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
     c.parser->eager(true);

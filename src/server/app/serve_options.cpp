@@ -41,7 +41,8 @@ void add_serve_options(CLI::App& command, ServeOptions& o) {
       ->capture_default_str();
   command
       .add_option("--report-interval-s", o.report_interval_s,
-                  "How often each member's full report is persisted (at once when HAProxy changes state)")
+                  "Longest time between persisted full reports of a member; each member has its own period "
+                  "between half of this and all of it (at once when HAProxy changes state)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   command.add_option("--max-body-bytes", o.max_body_bytes, "Largest request body accepted (larger: 413)")
