@@ -12,12 +12,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <unordered_map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "common/result.hpp"
 #include "server/failover/engine_types.hpp"
