@@ -105,13 +105,24 @@ Actions DecisionEngine::on_heartbeat(std::int64_t member_id, protocol::HaproxySt
   return out;
 }
 
-Actions DecisionEngine::on_tick(std::int64_t now) {
+Actions DecisionEngine::on_tick(std::int64_t now) { return on_tick(now, pool_ids()); }
+
+Actions DecisionEngine::on_tick(std::int64_t now, std::span<const std::int64_t> pool_ids) {
   Actions out;
-  for (auto& [id, p] : pools_) {
-    for (const auto member_id : member_ids(id)) track_health(members_.at(member_id), p, now);
-    evaluate(p, now, out);
+  for (const auto id : pool_ids) {
+    const auto it = pools_.find(id);
+    if (it == pools_.end()) continue;
+    for (const auto member_id : member_ids(id)) track_health(members_.at(member_id), it->second, now);
+    evaluate(it->second, now, out);
   }
   return out;
+}
+
+std::vector<std::int64_t> DecisionEngine::pool_ids() const {
+  std::vector<std::int64_t> ids;
+  ids.reserve(pools_.size());
+  for (const auto& [id, pool] : pools_) ids.push_back(id);
+  return ids;
 }
 
 Actions DecisionEngine::on_probe_vote(std::int64_t pool_id, const ProbeVote& vote, std::int64_t now) {

@@ -15,8 +15,10 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.hpp"
 #include "server/failover/engine_types.hpp"
@@ -56,7 +58,12 @@ class DecisionEngine {
   Actions on_heartbeat(std::int64_t member_id, protocol::HaproxyState haproxy, const std::string& observed_ip,
                        std::int64_t now);
   Actions on_probe_vote(std::int64_t pool_id, const ProbeVote& vote, std::int64_t now);
+  // Re-judges every pool (silence and grace periods expire without any input).
   Actions on_tick(std::int64_t now);
+  // The same for the given pools only (unknown ids are skipped): the caller can tick the fleet a slice
+  // at a time and let heartbeats in between. pool_ids() lists every pool for that.
+  Actions on_tick(std::int64_t now, std::span<const std::int64_t> pool_ids);
+  std::vector<std::int64_t> pool_ids() const;
   Actions on_dns_result(std::int64_t pool_id, std::int64_t attempt_id, const Status& result, std::int64_t now);
 
   // Operator requests. Errors are refusals with a reason; with dry_run nothing changes.

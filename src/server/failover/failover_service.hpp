@@ -62,6 +62,7 @@ class FailoverService final : public fleet::FleetObserver, public liveness::Hear
   void probe_from_here(const ProbeRequest& request);
   void persist(const PersistPending& pending);
   void tick_loop();
+  void tick_all_pools();
 
   store::Store& store_;
   fleet::Registry& registry_;

@@ -1,6 +1,32 @@
 #include "server/liveness/liveness_table.hpp"
 
+#include <algorithm>
+
 namespace balctl::liveness {
+namespace {
+
+// Entries turned into records per hold of the lock in take_dirty (about 0.1-0.3 ms of work).
+constexpr std::size_t kTakeChunk = 256;
+
+// Moves the pending report out: once taken, it is the store's to write (or the caller's to put back).
+store::MemberStateRecord state_record(std::int64_t member_id, Entry& entry) {
+  store::MemberStateRecord record;
+  record.member_id = member_id;
+  record.last_seen_ms = entry.last_seen_wall_ms;
+  record.seq = entry.seq;
+  record.agent_version = entry.agent_version;
+  record.haproxy_state = std::string(protocol::to_string(entry.haproxy));
+  record.source_ip = entry.source_ip;
+  record.online = entry.online;
+  if (entry.pending_report) {
+    record.report_json = std::move(entry.pending_report);
+    record.report_ms = entry.last_seen_wall_ms;
+    entry.pending_report.reset();
+  }
+  return record;
+}
+
+}  // namespace
 
 std::string_view to_string(MemberStatus status) {
   switch (status) {
@@ -37,7 +63,7 @@ Transition LivenessTable::record(const Observation& o) {
   if (entry.source_ip != o.source_ip) entry.source_ip = o.source_ip;
   entry.host = o.host;
   entry.online = true;
-  entry.dirty = true;
+  mark_dirty_locked(o.member_id, entry);
   if (transition.report_due) entry.report_saved_steady_ms = o.steady_ms;
   return transition;
 }
@@ -67,34 +93,39 @@ std::vector<WentOffline> LivenessTable::sweep(
     if (!delay_ms) continue;
     if (status_of(entry, now_steady_ms, *delay_ms) == MemberStatus::offline) {
       entry.online = false;
-      entry.dirty = true;
+      mark_dirty_locked(member_id, entry);
       went.push_back({member_id, now_steady_ms - entry.last_seen_steady_ms});
     }
   }
   return went;
 }
 
+// Called by the persister once a second with up to one entry per member dirty. Holding the lock that
+// every heartbeat needs while 10 000 records are built stalled both I/O threads for 10-20 ms each second
+// (measured); instead the dirty ids are swapped out in one step and the records are built a chunk at a
+// time, so a heartbeat waits at most for one chunk. An entry re-recorded meanwhile is still dirty and
+// not queued again, so its chunk picks up its newest values.
 std::vector<store::MemberStateRecord> LivenessTable::take_dirty() {
-  std::vector<store::MemberStateRecord> records;
-  std::lock_guard lock(mutex_);
-  for (auto& [member_id, entry] : entries_) {
-    if (!entry.dirty) continue;
-    entry.dirty = false;
-    store::MemberStateRecord record;
-    record.member_id = member_id;
-    record.last_seen_ms = entry.last_seen_wall_ms;
-    record.seq = entry.seq;
-    record.agent_version = entry.agent_version;
-    record.haproxy_state = std::string(protocol::to_string(entry.haproxy));
-    record.source_ip = entry.source_ip;
-    record.online = entry.online;
-    if (entry.pending_report) {
-      record.report_json = std::move(entry.pending_report);
-      record.report_ms = entry.last_seen_wall_ms;
-      entry.pending_report.reset();
-    }
-    records.push_back(std::move(record));
+  std::lock_guard take_lock(take_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    taking_.swap(dirty_ids_);  // dirty_ids_ gets the emptied spare and keeps its capacity
   }
+  std::vector<store::MemberStateRecord> records;
+  records.reserve(taking_.size());
+  for (std::size_t begin = 0; begin < taking_.size(); begin += kTakeChunk) {
+    const std::size_t end = std::min(taking_.size(), begin + kTakeChunk);
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto it = entries_.find(taking_[i]);
+      if (it == entries_.end() || !it->second.dirty) continue;  // removed, or removed and added again
+      it->second.dirty = false;
+      records.push_back(state_record(it->first, it->second));
+    }
+  }
+  taking_.clear();
+  // In key order the store's updates walk its table's pages in order instead of at random.
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.member_id < b.member_id; });
   return records;
 }
 
@@ -103,7 +134,7 @@ void LivenessTable::mark_dirty(const std::vector<store::MemberStateRecord>& reco
   for (const auto& record : records) {
     const auto it = entries_.find(record.member_id);
     if (it == entries_.end()) continue;
-    it->second.dirty = true;
+    mark_dirty_locked(record.member_id, it->second);
     if (record.report_json && !it->second.pending_report) it->second.pending_report = record.report_json;
   }
 }
@@ -134,6 +165,12 @@ std::int64_t LivenessTable::report_period_ms(std::int64_t member_id) const {
   const auto spread = static_cast<std::int64_t>((static_cast<std::uint64_t>(member_id) * 2654435761ULL) %
                                                 static_cast<std::uint64_t>(half + 1));
   return report_interval_ms_ - spread;
+}
+
+void LivenessTable::mark_dirty_locked(std::int64_t member_id, Entry& entry) {
+  if (entry.dirty) return;
+  entry.dirty = true;
+  dirty_ids_.push_back(member_id);
 }
 
 void LivenessTable::remove(std::int64_t member_id) {

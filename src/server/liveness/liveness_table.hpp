@@ -90,6 +90,8 @@ class LivenessTable {
                                  const std::function<std::optional<std::int64_t>(std::int64_t)>& delay_ms_of,
                                  std::int64_t min_delay_ms = 0);
 
+  // The dirty entries as records, each once; they are clean afterwards. One caller at a time (the
+  // persister); heartbeats are held up for at most one chunk of the work, never the whole table.
   std::vector<store::MemberStateRecord> take_dirty();
   // Puts records back after a failed write so the next batch retries them.
   void mark_dirty(const std::vector<store::MemberStateRecord>& records);
@@ -100,9 +102,15 @@ class LivenessTable {
   std::int64_t report_period_ms(std::int64_t member_id) const;
 
  private:
+  // Sets the dirty flag and queues the id for take_dirty unless it is queued already. Needs mutex_.
+  void mark_dirty_locked(std::int64_t member_id, Entry& entry);
+
   const std::int64_t report_interval_ms_;
   mutable std::mutex mutex_;
   std::unordered_map<std::int64_t, Entry> entries_;
+  std::vector<std::int64_t> dirty_ids_;  // every entry with dirty set (and maybe ids removed since)
+  std::mutex take_mutex_;                // serialises take_dirty, which owns taking_
+  std::vector<std::int64_t> taking_;
 };
 
 }  // namespace balctl::liveness
