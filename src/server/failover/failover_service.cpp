@@ -12,8 +12,10 @@
 namespace balctl::failover {
 namespace {
 
-// Pools judged per hold of engine_mutex_ in the tick (about 0.05 ms of work).
-constexpr std::size_t kTickSlicePools = 128;
+// Pools judged per hold of engine_mutex_ in the tick: about 0.3 ms of work (0.3 µs a pool, measured).
+// Smaller slices bound the wait more tightly but hand the contended lock over more often: with 128 pools
+// a slice, six alternating full-speed runs were about a tenth slower than with one whole-fleet pass.
+constexpr std::size_t kTickSlicePools = 1024;
 
 MemberSettings member_settings(const store::MemberRecord& m) {
   return {m.id, m.pool_id, m.hostname, m.ipv4, m.role, m.priority, m.enrolled_ms.has_value()};
