@@ -111,6 +111,8 @@ std::vector<store::MemberStateRecord> LivenessTable::take_dirty() {
     std::lock_guard lock(mutex_);
     taking_.swap(dirty_ids_);  // dirty_ids_ gets the emptied spare and keeps its capacity
   }
+  // In key order the store's updates walk its table's pages in order instead of at random.
+  std::sort(taking_.begin(), taking_.end());
   std::vector<store::MemberStateRecord> records;
   records.reserve(taking_.size());
   for (std::size_t begin = 0; begin < taking_.size(); begin += kTakeChunk) {
@@ -124,8 +126,6 @@ std::vector<store::MemberStateRecord> LivenessTable::take_dirty() {
     }
   }
   taking_.clear();
-  // In key order the store's updates walk its table's pages in order instead of at random.
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.member_id < b.member_id; });
   return records;
 }
 
