@@ -8,7 +8,7 @@ BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
-  libldns-dev libsystemd-dev libzstd-dev libarchive-dev
+  libldns-dev libsystemd-dev libzstd-dev libarchive-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 RUN_PACKAGES=(curl openssl sqlite3 python3 procps)

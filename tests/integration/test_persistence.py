@@ -114,6 +114,19 @@ class PersistenceTest(unittest.TestCase):
         self.assertNotIn(token, stored)
         self.assertNotIn(token, self.server.log_text())
 
+    def test_server_runs_on_jemalloc_with_its_background_purger(self):
+        # The `balctl` binary links jemalloc (common/heap.hpp says why); the start line names the allocator,
+        # and the background thread that returns freed pages to the kernel must be running.
+        self.assertRegex(self.server.log_text(), r'ready version=\S+ .* malloc="jemalloc 5\.')
+        pid = self.server.process.pid
+        with open(f"/proc/{pid}/maps") as f:
+            self.assertIn("libjemalloc.so", f.read())
+        names = []
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                names.append(f.read().strip())
+        self.assertIn("jemalloc_bg_thd", names)
+
     def test_admin_token_file_is_created_once(self):
         token = self.server.admin_token
         self.server.restart()

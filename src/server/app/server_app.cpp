@@ -1,7 +1,6 @@
 #include "server/app/server_app.hpp"
 
 #include <csignal>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
@@ -16,6 +15,7 @@
 
 #include "common/crypto.hpp"
 #include "common/files.hpp"
+#include "common/heap.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
@@ -47,8 +47,6 @@ namespace asio = boost::asio;
 constexpr auto kShutdownDeadline = std::chrono::seconds(10);
 constexpr auto kShutdownPoll = std::chrono::milliseconds(50);
 constexpr auto kHeapTrimInterval = std::chrono::seconds(60);
-constexpr int kMmapThresholdBytes = 256 * 1024;
-constexpr int kMallocArenas = 2;
 
 // One agent connection per member: make sure the descriptor limit is not what caps the fleet.
 void raise_file_limit() {
@@ -152,30 +150,20 @@ void wait_for_drain(asio::steady_timer& timer, http::HttpServer& server, asio::i
 // connections leave free holes between long-lived member state. Handing them back to the kernel keeps
 // the resident size at what the fleet really needs (measured: 45 -> 40 MB at 10 000 members). Runs on
 // the main thread, which only handles signals; measured 0.3-6 ms per call in steady state (up to ~40 ms
-// right after tens of megabytes were freed), during which allocations in the arena being trimmed wait.
-void trim_heap_periodically(asio::steady_timer& timer) {
-  malloc_trim(0);
+// right after tens of megabytes were freed). Under jemalloc (the `balctl` binary) this is a no-op: its
+// background thread does the same continuously.
+void release_heap_periodically(asio::steady_timer& timer) {
+  heap::release_free_memory();
   timer.expires_after(kHeapTrimInterval);
   timer.async_wait([&timer](boost::system::error_code ec) {
-    if (!ec) trim_heap_periodically(timer);
+    if (!ec) release_heap_periodically(timer);
   });
-}
-
-// Before any thread starts. glibc gives every thread that allocates an arena of its own (up to 8 per
-// core); each keeps its own free memory, which at 10 000 members was 4-5 MB per I/O thread after a
-// burst of connections. Two arenas: 2.3 -> 1.7 KB of RSS per member for ~8 % more CPU in malloc under
-// full load, with the same throughput (bench/heartbeat-load). A fixed mmap threshold: glibc otherwise
-// raises it after each large free, and large transient buffers (a liveness batch, a burst of reports)
-// then land in the heap between long-lived state and fragment it.
-void tune_malloc() {
-  mallopt(M_ARENA_MAX, kMallocArenas);
-  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
 }
 
 }  // namespace
 
 int run_server(const ServeOptions& options) {
-  tune_malloc();
+  heap::tune_for_server();
   log::setup(log::Style::timestamped, *log::parse_level(options.log_level));
   crypto::init();
   // A peer that vanishes mid-write must be an error on that connection, not the end of the process
@@ -257,9 +245,10 @@ int run_server(const ServeOptions& options) {
   (void)c.events.record({0, 0, events::kind::kServerStarted, "", "", "system",
                          std::string("balctl ") + kVersion + " listening on " + listen.host + ":" +
                              std::to_string(server.port())});
-  spdlog::info("ready version={} listen={}:{} tls={} public_url={} data_dir={}", kVersion, listen.host,
-               server.port(), options.insecure_http ? "off" : (tls->pin.empty() ? "provided" : "self-signed"),
-               public_url, options.data_dir.string());
+  spdlog::info("ready version={} listen={}:{} tls={} public_url={} data_dir={} malloc=\"{}\"", kVersion,
+               listen.host, server.port(),
+               options.insecure_http ? "off" : (tls->pin.empty() ? "provided" : "self-signed"), public_url,
+               options.data_dir.string(), heap::allocator_name());
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   asio::steady_timer drain_timer(io);
@@ -271,7 +260,7 @@ int run_server(const ServeOptions& options) {
   });
 
   asio::steady_timer heap_trim_timer(io);
-  trim_heap_periodically(heap_trim_timer);
+  release_heap_periodically(heap_trim_timer);
   server.start_threads();
   io.run();
   server.stop_threads();

@@ -1,19 +1,18 @@
 #include "server/liveness/persister.hpp"
 
-#include <malloc.h>
-
 #include <spdlog/spdlog.h>
 
+#include "common/heap.hpp"
 #include "common/time.hpp"
 #include "server/fleet/specs.hpp"
 
 namespace balctl::liveness {
 namespace {
 
-// malloc_trim holds each malloc arena's lock while it walks the free chunks, and the I/O threads
-// allocate from those arenas: measured 18-250 ms stalls of every heartbeat. So only a mass of first
-// reports (thousands of members enrolling or reporting at once: tens of megabytes) is worth one; the
-// steady trickle (a few hundred reports a second) is left to the periodic trim in server_app.cpp.
+// Under glibc, malloc_trim holds each malloc arena's lock while it walks the free chunks, and the I/O
+// threads allocate from those arenas: measured 18-250 ms stalls of every heartbeat. So only a mass of
+// first reports (thousands of members enrolling or reporting at once: tens of megabytes) is worth one; the
+// steady trickle (a few hundred reports a second) is left to the periodic release in server_app.cpp.
 constexpr std::size_t kTrimAfterReportBytes = 8 << 20;
 
 }  // namespace
@@ -89,7 +88,7 @@ Status Persister::run_once(std::int64_t now_steady_ms) {
   states.shrink_to_fit();
   // A burst of full reports (after a restart every member's first one is due) is megabytes of 2 KB
   // buffers that glibc would otherwise keep; hand them back now that they are on disk.
-  if (report_bytes >= kTrimAfterReportBytes) malloc_trim(0);
+  if (report_bytes >= kTrimAfterReportBytes) heap::release_free_memory();
   return status;
 }
 
