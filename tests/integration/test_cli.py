@@ -98,6 +98,7 @@ class CliTest(unittest.TestCase):
         self.assert_usage_error("member", "add", "web", "lb1")  # --ip missing
         self.assert_usage_error("nonsense-verb")
         self.assert_usage_error("serve")  # --data-dir missing
+        self.assert_usage_error("serve", "--data-dir", "/nonexistent/x", "--cpu-affinity", "sometimes")
         result = self.server.cli("pool", "set", "web")
         self.assertEqual(result.returncode, 2, result.stderr)
         self.assertIn("at least one setting", result.stderr)

@@ -127,6 +127,32 @@ class PersistenceTest(unittest.TestCase):
                 names.append(f.read().strip())
         self.assertIn("jemalloc_bg_thd", names)
 
+    def test_cpu_affinity_auto_pins_each_io_thread_and_nothing_else(self):
+        self.server.stop()
+        self.server.extra_args += ["--threads", "2", "--cpu-affinity", "auto"]
+        self.server.start()
+        allowed = sorted(os.sched_getaffinity(0))  # the server inherits this process's mask
+        pid = self.server.process.pid
+        masks = {int(tid): sorted(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
+        expected = ",".join(str(c) for c in (allowed * 2)[:2])
+        self.assertIn(f"io_threads count=2 cpu_affinity=auto cpus={expected}", self.server.log_text())
+        if len(allowed) < 2:
+            self.skipTest("one CPU: pinned and unpinned threads look alike")
+        # The main thread runs I/O thread 0 on the first CPU, the other I/O thread has the second; every
+        # other thread (persister, failover ticker, alerts, allocator) keeps the whole mask.
+        self.assertEqual(masks.pop(pid), [allowed[0]])
+        pinned = [tid for tid, mask in masks.items() if mask != allowed]
+        self.assertEqual(len(pinned), 1, masks)
+        self.assertEqual(masks[pinned[0]], [allowed[1]])
+        self.assertGreaterEqual(len(masks) - 1, 3, masks)
+        # And without the flag nothing is pinned.
+        self.server.stop()
+        self.server.extra_args = self.server.extra_args[:-4]
+        self.server.start()
+        pid = self.server.process.pid
+        self.assertTrue(all(sorted(os.sched_getaffinity(int(tid))) == allowed
+                            for tid in os.listdir(f"/proc/{pid}/task")))
+
     def test_admin_token_file_is_created_once(self):
         token = self.server.admin_token
         self.server.restart()

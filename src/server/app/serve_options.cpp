@@ -31,6 +31,12 @@ void add_serve_options(CLI::App& command, ServeOptions& o) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "off"}))
       ->capture_default_str();
   command.add_option("--threads", o.threads, "I/O threads (0: one per core)")->check(CLI::Range(0, 64));
+  command
+      .add_option("--cpu-affinity", o.cpu_affinity,
+                  "auto: each I/O thread on its own CPU (of those this process may use), like nginx's "
+                  "worker_cpu_affinity auto; none: leave placement to the kernel")
+      ->check(CLI::IsMember({"none", "auto"}))
+      ->capture_default_str();
   command.add_option("--heartbeat-interval-ms", o.heartbeat_interval_ms, "Heartbeat interval told to agents")
       ->check(CLI::Range(100, 60'000))
       ->capture_default_str();

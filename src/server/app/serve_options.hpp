@@ -27,6 +27,7 @@ struct ServeOptions {
   std::string database;                // empty: embedded SQLite in the data dir
   std::string log_level = "info";
   int threads = 0;  // 0: one per core
+  std::string cpu_affinity = "none";  // none | auto (cpu_affinity.hpp)
   std::int64_t heartbeat_interval_ms = 1000;
   std::int64_t flush_interval_ms = 1000;
   std::int64_t report_interval_s = 60;

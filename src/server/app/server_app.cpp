@@ -24,6 +24,7 @@
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
 #include "server/api/agent_assets.hpp"
+#include "server/app/cpu_affinity.hpp"
 #include "server/auth/admin_tokens.hpp"
 #include "server/auth/secret_box.hpp"
 #include "server/auth/signing_key.hpp"
@@ -160,6 +161,20 @@ void release_heap_periodically(asio::steady_timer& timer) {
   });
 }
 
+// --cpu-affinity: the CPU of each I/O thread (empty: none pinned).
+Result<std::vector<int>> io_thread_cpus(const ServeOptions& options, int threads) {
+  if (options.cpu_affinity != "auto") return std::vector<int>{};
+  auto allowed = allowed_cpus();
+  if (!allowed) return allowed.error();
+  return spread_over(*allowed, static_cast<std::size_t>(threads));
+}
+
+void pin_io_thread(const std::vector<int>& cpus, std::size_t index) {
+  if (index >= cpus.size()) return;
+  if (auto status = pin_current_thread(cpus[index]); !status)
+    spdlog::warn("cpu_affinity_failed thread={} error=\"{}\"", index, status.error().message);
+}
+
 }  // namespace
 
 int run_server(const ServeOptions& options) {
@@ -228,6 +243,8 @@ int run_server(const ServeOptions& options) {
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto io_cpus = io_thread_cpus(options, threads);
+  if (!io_cpus) return fail_start(io_cpus.error());
   asio::io_context io(1);
   http::ServerLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(options.max_body_bytes);
@@ -261,7 +278,11 @@ int run_server(const ServeOptions& options) {
 
   asio::steady_timer heap_trim_timer(io);
   release_heap_periodically(heap_trim_timer);
-  server.start_threads();
+  spdlog::info("io_threads count={} cpu_affinity={} cpus={}", threads, options.cpu_affinity,
+               io_cpus->empty() ? "any" : cpu_list(*io_cpus));
+  // Pinned last: the threads started before (persister, failover, alerts) keep every CPU.
+  server.start_threads([&cpus = *io_cpus](std::size_t index) { pin_io_thread(cpus, index); });
+  pin_io_thread(*io_cpus, 0);
   io.run();
   server.stop_threads();
 

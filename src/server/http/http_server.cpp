@@ -99,9 +99,13 @@ HttpServer::~HttpServer() {
   stop_threads();
 }
 
-void HttpServer::start_threads() {
-  for (auto& worker : impl_->workers)
-    impl_->threads.emplace_back([context = worker.get()] { context->run(); });
+void HttpServer::start_threads(std::function<void(std::size_t)> on_start) {
+  for (std::size_t i = 0; i < impl_->workers.size(); ++i) {
+    impl_->threads.emplace_back([context = impl_->workers[i].get(), on_start, index = i + 1] {
+      if (on_start) on_start(index);
+      context->run();
+    });
+  }
 }
 
 void HttpServer::stop_threads() {

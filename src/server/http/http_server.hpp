@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,7 +46,8 @@ class HttpServer {
   Status listen(const std::string& address, unsigned short port);
   unsigned short port() const;
 
-  void start_threads();
+  // `on_start(i)` runs first on I/O thread i (1 .. io_threads - 1; 0 is the caller's, running `io`).
+  void start_threads(std::function<void(std::size_t)> on_start = {});
   // Stops and joins the extra threads (after `io` has stopped). Idempotent.
   void stop_threads();
 
