@@ -13,8 +13,8 @@ extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_lengt
 //   freed, instead of the allocating thread (an I/O thread) doing it in the middle of a request;
 // - narenas:1 and a 1 s dirty decay: memory per member, not per thread, is what grows with the fleet.
 //   One arena keeps every member's long-lived state packed together (the per-thread caches still spare the
-//   I/O threads its locks): 1.33-1.36 KB per member in bench/heartbeat-load, where the default 8 arenas and
-//   10 s decay measured 1.6-2.9 KB and glibc 1.36-1.47 KB.
+//   I/O threads its locks): 1.33-1.39 KB per member in bench/heartbeat-load, where two arenas and a 2 s
+//   decay measured 1.63 KB and glibc 1.36-1.44 KB.
 extern "C" {
 __attribute__((used)) const char* malloc_conf = "background_thread:true,narenas:1,dirty_decay_ms:1000";
 }
