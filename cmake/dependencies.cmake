@@ -12,3 +12,10 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(LDNS REQUIRED IMPORTED_TARGET ldns)
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+# Linking this replaces malloc for the whole executable (src/common/heap.hpp). No symbol is referenced by
+# name (only weakly, common/heap.cpp), hence --no-as-needed. Sanitizer builds bring their own malloc.
+add_library(balctl_jemalloc INTERFACE)
+if(NOT BALCTL_SANITIZE)
+  target_link_libraries(balctl_jemalloc INTERFACE "-Wl,--push-state,--no-as-needed" PkgConfig::JEMALLOC
+                        "-Wl,--pop-state")
+endif()

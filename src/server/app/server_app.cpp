@@ -150,7 +150,7 @@ void wait_for_drain(asio::steady_timer& timer, http::HttpServer& server, asio::i
 // glibc keeps freed memory in its arenas: start-up loads every row into temporaries, and bursts of
 // connections leave free holes between long-lived member state. Handing them back to the kernel keeps
 // the resident size at what the fleet really needs (measured: 45 -> 40 MB at 10 000 members). Runs on
-// the main thread, which only handles signals; measured 0.3-6 ms per call in steady state (up to ~40 ms
+// the main thread, which is also I/O thread 0; measured 0.3-6 ms per call in steady state (up to ~40 ms
 // right after tens of megabytes were freed). Under jemalloc (the `balctl` binary) this is a no-op: its
 // background thread does the same continuously.
 void release_heap_periodically(asio::steady_timer& timer) {
