@@ -38,6 +38,16 @@ struct HttpReply {
   std::string body;
 };
 
+// What the machine's own stall meter saw during an open-loop window (stall_meter.hpp).
+struct StallReport {
+  std::string meter = "off";  // fifo | fair | off
+  std::uint64_t events = 0;   // wake-ups later than the threshold, summed over the CPUs
+  double max_ms = 0;          // longest single lateness
+  double stalled_cpu_ms = 0;  // lateness summed over the CPUs
+  double window_s = 0;        // how long the meter ran
+  unsigned cpus = 0;
+};
+
 struct RunResult {
   std::uint64_t ok = 0;      // 2xx replies
   std::uint64_t errors = 0;  // non-2xx replies + transport failures + requests never answered
@@ -46,10 +56,11 @@ struct RunResult {
   std::vector<std::uint32_t> latencies_us;        // one per 2xx reply (capped, see kMaxSamples)
   // Open loop only: from the moment the request was written, so without the client's own lateness.
   std::vector<std::uint32_t> service_latencies_us;
-  double elapsed_s = 0;                           // measured window
-  std::uint64_t connections_opened = 0;           // successful handshakes, including reconnects
-  std::uint64_t late_sends = 0;                   // open loop: sent more than 1 ms after schedule
-  std::string first_error_body;                   // body of the first non-2xx reply, for diagnosis
+  double elapsed_s = 0;                  // measured window
+  std::uint64_t connections_opened = 0;  // successful handshakes, including reconnects
+  std::uint64_t late_sends = 0;          // open loop: sent more than 1 ms after schedule
+  std::string first_error_body;          // body of the first non-2xx reply, for diagnosis
+  StallReport stalls;                    // open loop: over the measured window
 };
 
 inline constexpr std::size_t kMaxSamples = 5'000'000;
@@ -75,6 +86,7 @@ struct OpenLoop {
   std::chrono::milliseconds warmup{0};
   std::chrono::milliseconds grace{5'000};  // after the last scheduled send, for the last replies
   std::vector<double> phases;              // per member, in [0, 1) of a period
+  bool measure_stalls = true;              // run a StallMeter over the measured window
   // The request for `member`'s `round`-th send. Called from client I/O threads.
   std::function<HttpRequest(std::size_t member, std::uint64_t round)> make;
 };

@@ -100,6 +100,12 @@ void report(const std::string& prefix, RunResult& result) {
     std::cout << " service_p50_ms=" << fixed(percentile_ms(service, 0.50), 3)
               << " service_p99_ms=" << fixed(percentile_ms(service, 0.99), 3);
   }
+  if (result.stalls.meter != "off") {
+    const auto& s = result.stalls;
+    std::cout << " stall_meter=" << s.meter << " stalls_over_2ms=" << s.events
+              << " stall_max_ms=" << fixed(s.max_ms, 1) << " stalled_cpu_ms=" << fixed(s.stalled_cpu_ms, 0)
+              << " stall_window_s=" << fixed(s.window_s, 1);
+  }
   std::cout << "\n";
   for (const auto& [status, count] : result.statuses) {
     std::cout << "error status=" << status << " count=" << count << "\n";
@@ -278,6 +284,7 @@ struct HeartbeatOptions {
   double rate_hz = 1;
   std::uint64_t max_requests = 100'000'000;
   unsigned seed = 1;
+  bool stall_meter = true;  // fixed: StallMeter over the measured window
 };
 
 int run_heartbeat(const Common& common, const HeartbeatOptions& o) {
@@ -310,6 +317,7 @@ int run_heartbeat(const Common& common, const HeartbeatOptions& o) {
     spec.period = std::chrono::milliseconds(static_cast<std::int64_t>(1000.0 / o.rate_hz));
     spec.duration = duration;
     spec.warmup = std::chrono::milliseconds(static_cast<std::int64_t>(o.warmup_s * 1000));
+    spec.measure_stalls = o.stall_meter;
     // Agents start at unrelated times: each member's phase is uniform in the period (seeded).
     std::mt19937_64 random(o.seed);
     std::uniform_real_distribution<double> phase(0.0, 1.0);
@@ -444,6 +452,8 @@ int run(int argc, char** argv) {
   hb_cmd->add_option("--warmup-s", hb.warmup_s, "fixed: seconds sent on schedule before the measured window")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
+  hb_cmd->add_flag("!--no-stall-meter", hb.stall_meter,
+                   "fixed: no machine stall meter (a pinned 1 ms sleeper per CPU, SCHED_FIFO when allowed)");
   hb_cmd->add_option("--rate-hz", hb.rate_hz, "fixed: heartbeats per second per member")
       ->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();

@@ -13,6 +13,7 @@
 #include "bench/loadgen/engine.hpp"
 #include "bench/loadgen/request_wire.hpp"
 #include "bench/loadgen/run_state.hpp"
+#include "bench/loadgen/stall_meter.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -462,6 +463,15 @@ class ThreadLoop {
   Stats stats_;
 };
 
+// The machine's own stalls over the measured window, from this (otherwise idle) orchestrating thread.
+StallReport measure_stalls(Clock::time_point from, Clock::time_point until) {
+  std::this_thread::sleep_until(from);
+  StallMeter meter;
+  meter.start();
+  std::this_thread::sleep_until(until);
+  return meter.stop();
+}
+
 }  // namespace
 
 RunResult run_open_loop(const Target& target, const OpenLoop& spec) {
@@ -483,10 +493,14 @@ RunResult run_open_loop(const Target& target, const OpenLoop& spec) {
   for (auto& loop : loops) running.emplace_back([&loop] { loop->run(); });
   while (shared.threads_ready.load() < threads) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   // A short lead so that no send of the first round is already late when the schedule starts.
-  shared.start.store((Clock::now() + std::chrono::milliseconds(200)).time_since_epoch().count());
+  const auto start = Clock::now() + std::chrono::milliseconds(200);
+  shared.start.store(start.time_since_epoch().count());
+  StallReport stalls;
+  if (spec.measure_stalls) stalls = measure_stalls(start + spec.warmup, start + spec.warmup + spec.duration);
   for (auto& thread : running) thread.join();
   RunResult total;
   for (auto& loop : loops) merge_into(total, loop->stats().result);
+  total.stalls = stalls;
   total.elapsed_s = std::chrono::duration<double>(spec.duration).count();
   return total;
 }
