@@ -86,7 +86,7 @@ struct OpenLoop {
   std::chrono::milliseconds warmup{0};
   std::chrono::milliseconds grace{5'000};  // after the last scheduled send, for the last replies
   std::vector<double> phases;              // per member, in [0, 1) of a period
-  bool measure_stalls = true;              // run a StallMeter over the measured window
+  bool measure_stalls = false;             // run a StallMeter over the measured window
   // The request for `member`'s `round`-th send. Called from client I/O threads.
   std::function<HttpRequest(std::size_t member, std::uint64_t round)> make;
 };
