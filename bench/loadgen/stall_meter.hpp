@@ -2,8 +2,9 @@
 // allowed CPU, pinned, sleeps 1 ms at a time and records each wake-up that comes later than a threshold.
 // With SCHED_FIFO (root, or CAP_SYS_NICE) nothing in the guest's fair class can delay it, so what remains
 // is the hypervisor taking the vCPU away or the kernel running with interrupts off: a latency floor that no
-// server under test can go below, printed beside the fixed-rate figures. Without the privilege the threads
-// stay in the fair class and also count ordinary run-queue waits (reported as meter=fair).
+// server under test can go below. Without the privilege the threads stay in the fair class and also count
+// ordinary run-queue waits (reported as meter=fair). A diagnostic, only run when asked for (`--stall-meter`):
+// its wake-ups preempt the server under test and cost it latency.
 #pragma once
 
 #include <atomic>
