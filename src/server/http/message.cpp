@@ -1,5 +1,6 @@
 #include "server/http/message.hpp"
 
+#include <boost/beast/http/status.hpp>
 #include <boost/url/parse.hpp>
 
 namespace balctl::http {
@@ -32,6 +33,30 @@ std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_
   out.first = parsed->path();
   for (const auto& param : parsed->params()) out.second[param.key] = param.value;
   return out;
+}
+
+// HTTP/1.1 status line and headers, ending with the blank line. Header names and values come from the
+// server's own handlers, never from a request.
+std::string response_head(const Response& response, bool keep_alive) {
+  std::string head;
+  head.reserve(160);
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += boost::beast::http::obsolete_reason(boost::beast::http::int_to_status(response.status));
+  head += "\r\nServer: balctl\r\nContent-Type: ";
+  head += response.content_type;
+  for (const auto& [name, value] : response.headers) {
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  head += "\r\nContent-Length: ";
+  head += std::to_string(response.body.size());
+  if (!keep_alive) head += "\r\nConnection: close";
+  head += "\r\n\r\n";
+  return head;
 }
 
 }  // namespace balctl::http

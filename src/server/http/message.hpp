@@ -35,6 +35,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// The status line and headers of `response` (Server, Content-Type, its own headers, Content-Length, and
+// Connection: close unless `keep_alive`), ending with the blank line; the body goes right after it.
+std::string response_head(const Response& response, bool keep_alive);
+
 // Splits "/a/b?x=1&y=2" into a decoded path and query map; nullopt when percent-encoding is malformed.
 std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_target(std::string_view target);
 

@@ -252,3 +252,41 @@ TEST(ClientAddress, BadConfigurationNamesTheFlag) {
 
 }  // namespace
 }  // namespace balctl::http
+
+namespace balctl::http {
+namespace {
+
+TEST(ResponseHead, StatusLineHeadersAndLengthOfTheBody) {
+  Response response;
+  response.status = 200;
+  response.body = R"({"interval_ms":1000,"jobs":[]})";
+  EXPECT_EQ(response_head(response, true),
+            "HTTP/1.1 200 OK\r\nServer: balctl\r\nContent-Type: application/json\r\nContent-Length: 30\r\n\r\n");
+}
+
+TEST(ResponseHead, OwnHeadersAndConnectionCloseWhenNotKeptAlive) {
+  Response response;
+  response.status = 401;
+  response.content_type = "text/plain";
+  response.headers = {{"WWW-Authenticate", "Bearer"}, {"X-Balctl-Version", "0.1.0"}};
+  EXPECT_EQ(response_head(response, false),
+            "HTTP/1.1 401 Unauthorized\r\nServer: balctl\r\nContent-Type: text/plain\r\n"
+            "WWW-Authenticate: Bearer\r\nX-Balctl-Version: 0.1.0\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n");
+}
+
+TEST(ResponseHead, ReasonPhrasesOfTheStatusesTheApiUses) {
+  for (const auto& [status, line] : std::vector<std::pair<unsigned, std::string>>{
+           {201, "HTTP/1.1 201 Created\r\n"},
+           {404, "HTTP/1.1 404 Not Found\r\n"},
+           {413, "HTTP/1.1 413 Payload Too Large\r\n"},
+           {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n"},
+           {503, "HTTP/1.1 503 Service Unavailable\r\n"}}) {
+    Response response;
+    response.status = status;
+    EXPECT_EQ(response_head(response, true).substr(0, line.size()), line) << status;
+  }
+}
+
+}  // namespace
+}  // namespace balctl::http
