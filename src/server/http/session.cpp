@@ -13,6 +13,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
@@ -31,6 +32,7 @@ using tcp = asio::ip::tcp;
 constexpr auto kCloseGrace = std::chrono::seconds(2);
 constexpr std::size_t kMaxDrainBytes = 4 << 20;
 constexpr std::size_t kDrainChunk = 16 * 1024;
+constexpr std::size_t kReadChunkBytes = 64 * 1024;  // at most this much is read at once, as in Beast
 // Bodies up to this size are copied behind the head (one buffer, one TLS record); larger ones are not.
 constexpr std::size_t kInlineBodyBytes = 16 * 1024;
 
@@ -129,8 +131,36 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     parser_->header_limit(static_cast<std::uint32_t>(state_->limits.max_header_bytes));
     arm_deadline(state_->limits.read_timeout);
     idle_ = true;
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+    parse_buffered();
+  }
+
+  // What bhttp::async_read does, without its three layers of composed operations (~2 % of the CPU of a
+  // heartbeat): feed the buffered bytes to the parser, read more while it needs more. Limits and
+  // malformed input surface as the parser's errors, a close as end_of_stream or partial_message.
+  void parse_buffered() {
+    while (buffer_.size() > 0) {
+      beast::error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec || parser_->is_done()) return on_read(ec, 0);
+      if (used == 0) break;
+    }
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, kReadChunkBytes)),
+                            beast::bind_front_handler(&Session::on_read_some, this->shared_from_this()));
+  }
+
+  void on_read_some(beast::error_code ec, std::size_t bytes) {
+    buffer_.commit(bytes);
+    if (ec == asio::error::eof) {
+      if (!parser_->got_some()) return on_read(bhttp::error::end_of_stream, 0);
+      ec = {};
+      parser_->put_eof(ec);  // partial_message unless the bytes so far were a whole request
+      if (!ec && !parser_->is_done()) ec = bhttp::error::partial_message;
+      return on_read(ec, 0);
+    }
+    if (ec) return on_read(ec, 0);
+    parse_buffered();
   }
 
   void on_read(beast::error_code ec, std::size_t) {
