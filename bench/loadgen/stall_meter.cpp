@@ -1,5 +1,7 @@
 #include "bench/loadgen/stall_meter.hpp"
 
+#include "common/cpu_affinity.hpp"
+
 #include <algorithm>
 #include <pthread.h>
 #include <sched.h>
@@ -9,24 +11,6 @@ namespace balctl::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<unsigned> allowed_cpus() {
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  std::vector<unsigned> cpus;
-  if (::sched_getaffinity(0, sizeof mask, &mask) != 0) return cpus;
-  for (unsigned cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &mask)) cpus.push_back(cpu);
-  }
-  return cpus;
-}
-
-bool pin_to(unsigned cpu) {
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  CPU_SET(cpu, &mask);
-  return ::pthread_setaffinity_np(::pthread_self(), sizeof mask, &mask) == 0;
-}
 
 // The lowest real-time priority: above every fair-class thread, below the kernel's own real-time threads.
 bool become_realtime() {
@@ -59,7 +43,8 @@ StallMeter::~StallMeter() {
 }
 
 void StallMeter::start() {
-  const auto cpus = allowed_cpus();
+  auto allowed = cpu::allowed_cpus();
+  const auto cpus = allowed ? *allowed : std::vector<int>{};  // none readable: a meter with no threads
   per_cpu_.assign(cpus.size(), StallReport{});
   running_ = true;
   realtime_ = true;
@@ -88,8 +73,8 @@ StallReport StallMeter::stop() {
 
 // Absolute deadlines, each one tick after the previous wake-up: a stall is counted once, not followed
 // by a burst of catch-up wake-ups.
-void StallMeter::measure(unsigned cpu, StallReport& mine) {
-  if (!pin_to(cpu) || !become_realtime()) realtime_ = false;
+void StallMeter::measure(int cpu, StallReport& mine) {
+  if (!cpu::pin_current_thread(cpu) || !become_realtime()) realtime_ = false;
   auto due = Clock::now() + tick_;
   while (running_) {
     const auto when = to_timespec(due);

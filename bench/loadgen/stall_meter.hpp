@@ -34,7 +34,7 @@ class StallMeter {
   StallReport stop();  // joins the threads and merges what they saw
 
  private:
-  void measure(unsigned cpu, StallReport& mine);
+  void measure(int cpu, StallReport& mine);
 
   const std::chrono::microseconds tick_;
   const std::chrono::microseconds threshold_;

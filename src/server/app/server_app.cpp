@@ -15,6 +15,7 @@
 
 #include "common/crypto.hpp"
 #include "common/files.hpp"
+#include "common/cpu_affinity.hpp"
 #include "common/heap.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
@@ -24,7 +25,6 @@
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
 #include "server/api/agent_assets.hpp"
-#include "server/app/cpu_affinity.hpp"
 #include "server/auth/admin_tokens.hpp"
 #include "server/auth/secret_box.hpp"
 #include "server/auth/signing_key.hpp"
@@ -161,17 +161,22 @@ void release_heap_periodically(asio::steady_timer& timer) {
   });
 }
 
-// --cpu-affinity: the CPU of each I/O thread (empty: none pinned).
+// --cpu-affinity auto: each I/O thread on a CPU of its own, like nginx's `worker_cpu_affinity auto`. Why: on
+// a small VM the kernel sometimes runs both I/O threads on one vCPU, taking turns of a scheduler tick, for
+// 100 ms and more while the other vCPU idles, and every heartbeat on the waiting thread's connections
+// waits with it (bench/README.md, "Finding where fixed-rate latency goes"). Off by default, as in nginx: a
+// pinned thread cannot move away from a CPU that something else keeps busy, which is worse on a machine
+// the control plane shares. Returns the CPU of each I/O thread (empty: none pinned).
 Result<std::vector<int>> io_thread_cpus(const ServeOptions& options, int threads) {
   if (options.cpu_affinity != "auto") return std::vector<int>{};
-  auto allowed = allowed_cpus();
+  auto allowed = cpu::allowed_cpus();
   if (!allowed) return allowed.error();
-  return spread_over(*allowed, static_cast<std::size_t>(threads));
+  return cpu::spread_over(*allowed, static_cast<std::size_t>(threads));
 }
 
 void pin_io_thread(const std::vector<int>& cpus, std::size_t index) {
   if (index >= cpus.size()) return;
-  if (auto status = pin_current_thread(cpus[index]); !status)
+  if (auto status = cpu::pin_current_thread(cpus[index]); !status)
     spdlog::warn("cpu_affinity_failed thread={} error=\"{}\"", index, status.error().message);
 }
 
@@ -279,7 +284,7 @@ int run_server(const ServeOptions& options) {
   asio::steady_timer heap_trim_timer(io);
   release_heap_periodically(heap_trim_timer);
   spdlog::info("io_threads count={} cpu_affinity={} cpus={}", threads, options.cpu_affinity,
-               io_cpus->empty() ? "any" : cpu_list(*io_cpus));
+               io_cpus->empty() ? "any" : cpu::cpu_list(*io_cpus));
   // Pinned last: the threads started before (persister, failover, alerts) keep every CPU.
   server.start_threads([&cpus = *io_cpus](std::size_t index) { pin_io_thread(cpus, index); });
   pin_io_thread(*io_cpus, 0);

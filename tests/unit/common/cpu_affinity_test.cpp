@@ -1,4 +1,4 @@
-#include "server/app/cpu_affinity.hpp"
+#include "common/cpu_affinity.hpp"
 
 #include <sched.h>
 
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace balctl::app {
+namespace balctl::cpu {
 namespace {
 
 TEST(SpreadOver, OneCpuPerThreadWhileThereAreEnough) {
@@ -74,4 +74,4 @@ TEST(CpuList, CommaSeparated) {
 }
 
 }  // namespace
-}  // namespace balctl::app
+}  // namespace balctl::cpu

@@ -1,9 +1,5 @@
-// `balctl serve --cpu-affinity auto`: each I/O thread on a CPU of its own, like nginx's
-// `worker_cpu_affinity auto`. Why: on a small VM the kernel sometimes runs both I/O threads on one vCPU,
-// taking turns of a scheduler tick, for 100 ms and more while the other vCPU idles, and every heartbeat
-// on the waiting thread's connections waits with it (bench/README.md, "Finding where fixed-rate latency
-// goes"). Off by default, as in nginx: a pinned thread cannot move away from a CPU that something else
-// keeps busy, which is worse on a machine the control plane shares.
+// Which CPUs this process may use, and pinning a thread to one of them: for `balctl serve --cpu-affinity`
+// (server_app.cpp) and the load generator's stall meter (bench/loadgen/stall_meter.cpp).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +8,7 @@
 
 #include "common/result.hpp"
 
-namespace balctl::app {
+namespace balctl::cpu {
 
 // The CPUs this process may run on (its affinity mask, e.g. narrowed by taskset or systemd's CPUAffinity=),
 // in increasing order.
@@ -28,4 +24,4 @@ Status pin_current_thread(int cpu);
 // "0,1,2" for logs.
 std::string cpu_list(const std::vector<int>& cpus);
 
-}  // namespace balctl::app
+}  // namespace balctl::cpu

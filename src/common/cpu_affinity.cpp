@@ -1,4 +1,4 @@
-#include "server/app/cpu_affinity.hpp"
+#include "common/cpu_affinity.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace balctl::app {
+namespace balctl::cpu {
 
 Result<std::vector<int>> allowed_cpus() {
   cpu_set_t set;
@@ -46,4 +46,4 @@ std::string cpu_list(const std::vector<int>& cpus) {
   return text;
 }
 
-}  // namespace balctl::app
+}  // namespace balctl::cpu
