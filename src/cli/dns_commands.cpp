@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/pool_wait.hpp"
 #include "common/files.hpp"
 
 namespace balctl::cli {
@@ -24,6 +25,9 @@ struct DnsArgs {
   std::string zone_id;
   std::string username;
   bool proxied = false;
+  bool no_publish = false;
+  bool no_wait = false;
+  int timeout_s = 30;
 };
 
 // "ns1.example.com", "192.0.2.53:5353", "[2001:db8::53]:53" -> host and port.
@@ -121,6 +125,38 @@ void print_binding(const boost::json::object& reply) {
 
 std::string pool_path(const std::string& pool) { return "/api/v1/pools/" + percent_encode(pool) + "/dns"; }
 
+std::string joined(const boost::json::value* list) {
+  std::string out;
+  if (list != nullptr && list->is_array()) {
+    for (const auto& item : list->as_array()) out += (out.empty() ? "" : ", ") + text(&item);
+  }
+  return out.empty() ? "nothing (no A record)" : out;
+}
+
+// After binding: what the record answered at the check, what balctl does about it, and (publishing) the
+// wait until the authority answers the active's address.
+Status bind_provider(ApiClient& client, const DnsArgs& a, bool json) {
+  auto body = provider_body(a);
+  if (!body) return body.error();
+  if (a.no_publish) (*body)["publish"] = false;
+  auto reply = client.call("PUT", pool_path(a.pool), *body);
+  if (!reply) return reply.error();
+  if (json) {
+    print_json(*reply);
+  } else {
+    print_binding(*reply);
+    std::cout << "The record answers now: " << joined(reply->if_contains("answers_now")) << "\n"
+              << text(*reply, "publish") << "\n";
+  }
+  if (a.no_publish || a.no_wait || text(*reply, "publish").rfind("publishing", 0) != 0) return {};
+  return wait_for_pool(client, a.pool, a.timeout_s, "publishing the active's address",
+                       [](const boost::json::object& pool) -> std::optional<std::string> {
+                         const auto& record = pool.at("failover").as_object().at("record").as_object();
+                         if (text(record, "state") != "matches") return std::nullopt;
+                         return "Verified: " + text(pool, "hostname") + " answers " + text(record, "expected") + ".";
+                       });
+}
+
 }  // namespace
 
 void add_dns_commands(CLI::App& app, CommandContext& ctx) {
@@ -145,11 +181,12 @@ void add_dns_commands(CLI::App& app, CommandContext& ctx) {
   set->add_option("--zone-id", a->zone_id, "cloudflare: the zone identifier");
   set->add_flag("--proxied", a->proxied, "cloudflare: proxy the record through Cloudflare");
   set->add_option("--username", a->username, "cpanel: the account name");
-  bind_action(set, ctx, [&ctx, a](ApiClient& client) -> Status {
-    auto body = provider_body(*a);
-    if (!body) return body.error();
-    return print_reply(client.call("PUT", pool_path(a->pool), *body), ctx.options.json, print_binding);
-  });
+  set->add_flag("--no-publish", a->no_publish,
+                "Bind without changing the record now (it is published at the next failover)");
+  set->add_flag("--no-wait", a->no_wait, "Do not wait until the published address is verified");
+  set->add_option("--timeout", a->timeout_s, "Seconds to wait for the publish to be verified (1-600)")
+      ->check(CLI::Range(1, 600));
+  bind_action(set, ctx, [&ctx, a](ApiClient& client) { return bind_provider(client, *a, ctx.options.json); });
 
   auto* show = dns->add_subcommand("show", "Show the pool's DNS provider (secrets hidden)");
   show->add_option("POOL", a->pool, "Pool name")->required();
@@ -166,11 +203,19 @@ void add_dns_commands(CLI::App& app, CommandContext& ctx) {
                          for (const auto& address : r.at("addresses").as_array()) {
                            addresses += (addresses.empty() ? "" : ", ") + text(&address);
                          }
+                         const bool matches = r.at("matches_active").as_bool();
                          std::cout << text(r, "hostname") << " -> " << (addresses.empty() ? "(no A record)" : addresses)
                                    << " (serial " << text(r, "serial") << ")\n"
                                    << "active member " << text(r, "active_member") << " is "
-                                   << text(r, "active_ipv4") << ": "
-                                   << (r.at("matches_active").as_bool() ? "matches" : "DOES NOT MATCH") << "\n";
+                                   << text(r, "active_ipv4") << ": " << (matches ? "matches" : "DOES NOT MATCH")
+                                   << "\n";
+                         if (!matches) {
+                           const auto* repair = r.if_contains("dns_repair");
+                           std::cout << (repair != nullptr && repair->is_bool() && repair->as_bool()
+                                             ? "balctl repairs a record it published (dns repair on); "
+                                             : "dns repair is off; ")
+                                     << "'balctl failover POOL --to ACTIVE' re-publishes it now\n";
+                         }
                        });
   });
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/pool_wait.hpp"
 
 namespace balctl::cli {
 namespace {
@@ -19,6 +20,39 @@ struct MemberArgs {
 
 std::string member_path(const MemberArgs& args) {
   return "/api/v1/pools/" + percent_encode(args.pool) + "/members/" + percent_encode(args.hostname);
+}
+
+struct RemovalArgs {
+  bool force = false;
+  bool dry_run = false;
+  bool no_wait = false;
+  int timeout_s = 30;
+};
+
+// Removing the active is a cutover first (the server answers "removing"): wait until the member is gone.
+Status remove_member(ApiClient& client, const MemberArgs& args, const RemovalArgs& removal, bool json) {
+  std::string query = removal.force ? "?force=true" : "";
+  if (removal.dry_run) query += query.empty() ? "?dry_run=true" : "&dry_run=true";
+  auto reply = client.call("DELETE", member_path(args) + query);
+  if (!reply) return reply.error();
+  if (json) {
+    print_json(*reply);
+  } else if (removal.dry_run) {
+    std::cout << "Would: " << text(*reply, "plan") << "\n";
+  } else if (!reply->contains("removing")) {
+    std::cout << "Removed " << args.hostname << " from pool " << args.pool << ".\n";
+  } else {
+    std::cout << "Started: " << text(*reply, "plan") << "\n";
+  }
+  if (removal.dry_run || removal.no_wait || !reply->contains("removing")) return {};
+  return wait_for_pool(client, args.pool, removal.timeout_s, "the cutover before removing " + args.hostname,
+                       [&args](const boost::json::object& pool) -> std::optional<std::string> {
+                         for (const auto& m : pool.at("members").as_array()) {
+                           if (text(m.as_object(), "hostname") == args.hostname) return std::nullopt;
+                         }
+                         return "Removed " + args.hostname + " from pool " + args.pool + " after the cutover to " +
+                                text(pool, "active_member") + ".";
+                       });
 }
 
 void print_issued_key(const boost::json::object& reply) {
@@ -99,12 +133,17 @@ void add_member_commands(CLI::App& app, CommandContext& ctx) {
     return print_reply(client.call("GET", member_path(*args)), ctx.options.json, print_member);
   });
 
-  auto* remove = member->add_subcommand("remove", "Remove a member (its agent can no longer heartbeat)");
+  auto* remove = member->add_subcommand(
+      "remove", "Remove a member (its agent can no longer heartbeat); the active first hands over to a standby");
   add_target(remove);
-  bind_action(remove, ctx, [&ctx, args](ApiClient& client) {
-    return print_reply(client.call("DELETE", member_path(*args)), ctx.options.json, [args](const boost::json::object&) {
-      std::cout << "Removed " << args->hostname << " from pool " << args->pool << ".\n";
-    });
+  auto removal = std::make_shared<RemovalArgs>();
+  remove->add_flag("--force", removal->force, "Remove even the active without a standby to take over");
+  remove->add_flag("--dry-run", removal->dry_run, "Only print what would happen");
+  remove->add_flag("--no-wait", removal->no_wait, "Return once the cutover of an active has started");
+  remove->add_option("--timeout", removal->timeout_s, "Seconds to wait for the cutover of an active (1-600)")
+      ->check(CLI::Range(1, 600));
+  bind_action(remove, ctx, [&ctx, args, removal](ApiClient& client) {
+    return remove_member(client, *args, *removal, ctx.options.json);
   });
 
   auto maintenance_state = std::make_shared<std::string>();

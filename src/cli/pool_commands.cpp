@@ -21,6 +21,7 @@ struct PoolArgs {
   std::int64_t dwell_s = 30;
   std::int64_t settle_s = 10;
   std::string dns_sync;
+  std::string dns_repair;
   bool force = false;
 };
 
@@ -42,6 +43,11 @@ Result<boost::json::array> probe_ports(const std::string& text) {
   return ports;
 }
 
+std::string on_off(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value != nullptr && value->is_bool() && value->as_bool() ? "on" : "off";
+}
+
 void print_pool(const boost::json::object& pool) {
   std::cout << "Pool " << text(pool, "name") << " (" << text(pool, "hostname") << ")\n"
             << "  preset " << text(pool, "preset") << ", delay " << text(pool, "delay_s") << " s, haproxy grace "
@@ -51,8 +57,8 @@ void print_pool(const boost::json::object& pool) {
             << text(pool, "members_total") << " member(s) online\n"
             << "  failover: probe ports " << text(pool, "probe_ports") << ", fail-back after "
             << text(pool, "failback_after_s") << " s, dwell " << text(pool, "dwell_s") << " s, settle "
-            << text(pool, "settle_s") << " s, dns sync " << (pool.contains("dns_sync") && pool.at("dns_sync").as_bool() ? "on" : "off")
-            << "\n";
+            << text(pool, "settle_s") << " s, dns sync " << on_off(pool, "dns_sync") << ", dns repair "
+            << on_off(pool, "dns_repair") << "\n";
   if (const auto* failover = pool.if_contains("failover"); failover != nullptr && failover->is_object()) {
     std::cout << "  state: " << text(failover->as_object(), "phase") << ", published "
               << text(failover->as_object(), "published_ipv4") << "\n";
@@ -135,8 +141,12 @@ void add_pool_commands(CLI::App& app, CommandContext& ctx) {
   auto* dns_sync = set->add_option("--dns-sync", args->dns_sync,
                                    "on: publish the active's address as seen by the control plane (dynamic IPs)")
                        ->check(CLI::IsMember({"on", "off"}));
+  auto* dns_repair = set->add_option("--dns-repair", args->dns_repair,
+                                     "on (default): put the record back to the active's address when it is found "
+                                     "pointing elsewhere; off: only report it")
+                         ->check(CLI::IsMember({"on", "off"}));
   bind_action(set, ctx, [&ctx, args, hostname, delay, grace, failback, ttl, ports, failback_after, dwell, settle,
-                         dns_sync](ApiClient& client) -> Status {
+                         dns_sync, dns_repair](ApiClient& client) -> Status {
     boost::json::object body;
     if (hostname->count() > 0) body["hostname"] = args->hostname;
     if (delay->count() > 0) body["delay_s"] = args->delay_s;
@@ -152,6 +162,7 @@ void add_pool_commands(CLI::App& app, CommandContext& ctx) {
     if (dwell->count() > 0) body["dwell_s"] = args->dwell_s;
     if (settle->count() > 0) body["settle_s"] = args->settle_s;
     if (dns_sync->count() > 0) body["dns_sync"] = args->dns_sync == "on";
+    if (dns_repair->count() > 0) body["dns_repair"] = args->dns_repair == "on";
     if (body.empty()) return usage_error("pool set: give at least one setting to change (see balctl pool set --help)");
     return print_reply(client.call("PATCH", "/api/v1/pools/" + percent_encode(args->name), body), ctx.options.json, print_pool);
   });

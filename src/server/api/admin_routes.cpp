@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "common/json.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/handler_support.hpp"
@@ -19,8 +21,9 @@ bool healthy(const fleet::MemberView& member, const std::string& preset) {
 }
 
 // ok: active healthy and a healthy standby exists; no_standby: active healthy alone; down: active not
-// healthy; empty: nobody has enrolled yet.
-std::string pool_state(const fleet::PoolView& pool) {
+// healthy; dns_mismatch: the record was read back pointing elsewhere than the active (never "ok" while
+// users are sent elsewhere); empty: nobody has enrolled yet.
+std::string pool_state(const fleet::PoolView& pool, const std::optional<failover::PoolStatus>& status) {
   const fleet::MemberView* active = nullptr;
   std::int64_t healthy_standbys = 0;
   for (const auto& member : pool.members) {
@@ -30,8 +33,15 @@ std::string pool_state(const fleet::PoolView& pool) {
       ++healthy_standbys;
     }
   }
-  if (active == nullptr) return "empty";
+  if (active == nullptr) {
+    const bool any_enrolled = std::any_of(pool.members.begin(), pool.members.end(),
+                                          [](const auto& member) { return member.record.enrolled_ms.has_value(); });
+    return any_enrolled ? "down" : "empty";  // members but no active: nobody serves the name
+  }
   if (!healthy(*active, pool.record.preset)) return "down";
+  if (status && status->record == failover::RecordState::mismatch && status->phase != "switching") {
+    return "dns_mismatch";
+  }
   return healthy_standbys > 0 ? "ok" : "no_standby";
 }
 
@@ -45,7 +55,7 @@ void add_admin_routes(http::Router& router, const AdminApi& api) {
       auto summary = pool_json(pool);
       add_failover_view(summary, pool, api.failover);
       summary.erase("members");
-      summary["state"] = pool_state(pool);
+      summary["state"] = pool_state(pool, api.failover.status(pool.record.id));
       pools.push_back(std::move(summary));
     }
     return reply(200, {{"pools", std::move(pools)}});

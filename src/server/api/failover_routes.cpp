@@ -28,10 +28,14 @@ boost::json::object plan_json(const failover::Plan& plan, bool dry_run) {
   return {{"plan", plan.summary}, {"dry_run", dry_run}};
 }
 
+boost::json::array strings(const std::vector<std::string>& items) {
+  boost::json::array out;
+  for (const auto& item : items) out.push_back(boost::json::string(item));
+  return out;
+}
+
 boost::json::object binding_json(const dns::BindingView& view) {
-  boost::json::array warnings;
-  for (const auto& warning : view.warnings) warnings.push_back(boost::json::string(warning));
-  return {{"dns", view.settings}, {"warnings", std::move(warnings)}};
+  return {{"dns", view.settings}, {"warnings", strings(view.warnings)}};
 }
 
 std::string pool_param(const PathParams& params) {
@@ -41,9 +45,20 @@ std::string pool_param(const PathParams& params) {
 }  // namespace
 
 void add_failover_routes(http::Router& router, const AdminApi& api) {
+  // Binds after a real read of the record, then publishes the active's address unless "publish": false.
   router.add(Method::put, "/api/v1/pools/{pool}/dns", [api](const Request& request, const PathParams& params) {
     const auto actor = require_admin(api.tokens, request);
-    return reply(200, binding_json(unwrap(api.dns.set(pool_param(params), body_object(request), actor))));
+    const auto body = body_object(request);
+    json::FieldReader reader(body);
+    const bool publish = reader.optional_bool("publish").value_or(true);
+    if (!reader.ok()) throw http::ApiError(reader.error());
+    const auto name = pool_param(params);
+    const auto view = unwrap(api.dns.set(name, body, actor));
+    const auto plan = unwrap(api.failover.after_binding(unwrap(api.dns.pool_id(name)), view.answers, publish, actor));
+    auto out = binding_json(view);
+    out["answers_now"] = strings(view.answers);
+    out["publish"] = plan.summary;
+    return reply(200, out);
   });
 
   router.add(Method::get, "/api/v1/pools/{pool}/dns", [api](const Request& request, const PathParams& params) {
@@ -62,18 +77,16 @@ void add_failover_routes(http::Router& router, const AdminApi& api) {
     const auto name = pool_param(params);
     const auto report = unwrap(api.dns.check(name));
     const auto pool = unwrap(api.fleet.get_pool(name));
-    std::string expected;
-    for (const auto& member : pool.members) {
-      if (member.record.hostname == pool.active_hostname) expected = member.record.ipv4;
-    }
-    boost::json::array addresses;
-    for (const auto& address : report.addresses) addresses.push_back(boost::json::string(address));
+    api.failover.record_observed(pool.record.id, report.addresses);  // a read-back like any other
+    const auto status = api.failover.status(pool.record.id);
+    const std::string expected = status ? status->expected_ipv4 : "";
     return reply(200, {{"hostname", pool.record.hostname},
-                       {"addresses", std::move(addresses)},
+                       {"addresses", strings(report.addresses)},
                        {"serial", report.serial ? boost::json::value(*report.serial) : boost::json::value(nullptr)},
                        {"active_member", pool.active_hostname},
                        {"active_ipv4", expected},
-                       {"matches_active", report.addresses == std::vector<std::string>{expected}}});
+                       {"matches_active", !expected.empty() && report.addresses == std::vector<std::string>{expected}},
+                       {"dns_repair", pool.record.dns_repair}});
   });
 
   router.add(Method::post, "/api/v1/pools/{pool}/failover", [api](const Request& request, const PathParams& params) {
@@ -86,6 +99,17 @@ void add_failover_routes(http::Router& router, const AdminApi& api) {
     const auto host = unwrap(fleet::parse_member_hostname(target));
     const auto plan = unwrap(api.failover.failover(pool_param(params), host, flags.force, flags.dry_run, actor));
     return reply(flags.dry_run ? 200 : 202, plan_json(plan, flags.dry_run));
+  });
+
+  // A switch that keeps failing: stop it, or start its next attempt now instead of after the backoff.
+  router.add(Method::post, "/api/v1/pools/{pool}/failover/cancel", [api](const Request& request, const PathParams& params) {
+    const auto actor = require_admin(api.tokens, request);
+    return reply(200, plan_json(unwrap(api.failover.cancel_switch(pool_param(params), actor)), false));
+  });
+
+  router.add(Method::post, "/api/v1/pools/{pool}/failover/retry", [api](const Request& request, const PathParams& params) {
+    const auto actor = require_admin(api.tokens, request);
+    return reply(202, plan_json(unwrap(api.failover.retry_switch(pool_param(params), actor)), false));
   });
 
   router.add(Method::post, "/api/v1/pools/{pool}/members/{host}/maintenance",

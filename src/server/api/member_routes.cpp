@@ -55,11 +55,18 @@ void add_member_routes(http::Router& router, const AdminApi& api) {
     return reply(200, out);
   });
 
+  // Removing the active first moves the record (202: removed once the cutover is verified).
   router.add(Method::del, "/api/v1/pools/{pool}/members/{host}", [api](const Request& request, const PathParams& params) {
     const auto actor = require_admin(api.tokens, request);
     const auto path = member_path(params);
+    const bool force = query_bool(request, "force");
+    const bool dry_run = query_bool(request, "dry_run");
+    const auto member = unwrap(api.fleet.get_member(path.pool, path.hostname));
+    const auto plan = unwrap(api.failover.request_removal(member.record.id, force, dry_run, actor));
+    if (dry_run) return reply(200, {{"plan", plan.summary}, {"dry_run", true}});
+    if (!plan.remove_now) return reply(202, {{"plan", plan.summary}, {"removing", path.hostname}, {"pool", path.pool}});
     unwrap(api.fleet.remove_member(path.pool, path.hostname, actor));
-    return reply(200, {{"removed", path.hostname}, {"pool", path.pool}});
+    return reply(200, {{"removed", path.hostname}, {"pool", path.pool}, {"plan", plan.summary}});
   });
 
   router.add(Method::post, "/api/v1/pools/{pool}/members/{host}/enrollment-key",

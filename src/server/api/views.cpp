@@ -6,6 +6,30 @@
 namespace balctl::api {
 namespace {
 
+boost::json::value age_or_null(std::int64_t at_ms) {
+  if (at_ms == failover::kNever) return nullptr;
+  return time::steady_ms_now() - at_ms;
+}
+
+// A switch in progress (attempts, when the next one starts, the last error) and what the record answered
+// when it was last read back.
+void add_switch_and_record(boost::json::object& out, const failover::PoolStatus& status) {
+  if (status.switching_to) {
+    out["attempts"] = status.switch_attempts;
+    out["next_attempt_in_ms"] = status.next_attempt_ms == failover::kNever
+                                    ? boost::json::value(nullptr)
+                                    : boost::json::value(std::max<std::int64_t>(
+                                          0, status.next_attempt_ms - time::steady_ms_now()));
+    out["last_error"] = status.last_switch_error;
+  }
+  boost::json::array answers;
+  for (const auto& answer : status.record_answers) answers.push_back(boost::json::string(answer));
+  out["record"] = {{"state", failover::to_string(status.record)},
+                   {"answers", std::move(answers)},
+                   {"expected", status.expected_ipv4},
+                   {"checked_age_ms", age_or_null(status.record_checked_ms)}};
+}
+
 boost::json::value optional_number(const std::optional<double>& value) {
   if (!value) return nullptr;
   return *value;
@@ -32,6 +56,7 @@ boost::json::object pool_settings_json(const store::PoolRecord& pool) {
           {"settle_s", pool.settle_s},
           {"probe_ports", probe_ports_json(pool.probe_ports)},
           {"dns_sync", pool.dns_sync},
+          {"dns_repair", pool.dns_repair},
           {"created_at", time::rfc3339(pool.created_ms)}};
 }
 
@@ -103,9 +128,12 @@ void add_failover_view(boost::json::object& pool, const fleet::PoolView& view, f
       if (member.record.id == *status->switching_to) switching_to = member.record.hostname;
     }
   }
-  pool["failover"] = {{"phase", status ? status->phase : "steady"},
-                      {"switching_to", switching_to.empty() ? boost::json::value(nullptr) : boost::json::value(switching_to)},
-                      {"published_ipv4", status ? status->published_ipv4 : ""}};
+  boost::json::object failover_json{
+      {"phase", status ? status->phase : "steady"},
+      {"switching_to", switching_to.empty() ? boost::json::value(nullptr) : boost::json::value(switching_to)},
+      {"published_ipv4", status ? status->published_ipv4 : ""}};
+  if (status) add_switch_and_record(failover_json, *status);
+  pool["failover"] = std::move(failover_json);
   if (auto* members = pool.if_contains("members"); members != nullptr && members->is_array()) {
     for (std::size_t i = 0; i < view.members.size() && i < members->as_array().size(); ++i) {
       members->as_array()[i].as_object()["failover_ready"] = failover.readiness(view.members[i].record.id);

@@ -51,6 +51,12 @@ void add_serve_options(CLI::App& command, ServeOptions& o) {
                   "between half of this and all of it (at once when HAProxy changes state)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  command
+      .add_option("--dns-check-interval-s", o.dns_check_interval_s,
+                  "How often each pool's record is read back through its provider; a record found pointing "
+                  "elsewhere than the active raises dns_drift and is repaired (pool setting dns-repair)")
+      ->check(CLI::Range(10, 86'400))
+      ->capture_default_str();
   command.add_option("--max-body-bytes", o.max_body_bytes, "Largest request body accepted (larger: 413)")
       ->check(CLI::Range(1024, 64 << 20))
       ->capture_default_str();

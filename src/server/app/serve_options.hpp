@@ -31,6 +31,7 @@ struct ServeOptions {
   std::int64_t heartbeat_interval_ms = 1000;
   std::int64_t flush_interval_ms = 1000;
   std::int64_t report_interval_s = 60;
+  std::int64_t dns_check_interval_s = 60;  // each pool's record is read back this often (drift repair)
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t read_timeout_ms = 30'000;
   std::int64_t max_connections = 20'000;

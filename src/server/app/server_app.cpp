@@ -227,11 +227,18 @@ int run_server(const ServeOptions& options) {
   c.events.set_listener([&c](const store::EventRecord& event) { c.dispatcher->on_event(event); });
   failover::FailoverSettings failover_settings;
   failover_settings.interval_ms = options.heartbeat_interval_ms;
+  failover_settings.record_check_ms = options.dns_check_interval_s * 1000;
   c.failover = std::make_unique<failover::FailoverService>(*c.store, c.registry, *c.liveness, c.events,
                                                            *c.dns, failover_settings);
   c.fleet->set_observer(c.failover.get());
   c.enrolment->set_observer(c.failover.get());
   c.heartbeats->set_observer(c.failover.get());
+  // The removal of an active waits for its cutover; the engine then asks for the removal itself.
+  c.failover->set_member_remover([&c](std::int64_t member_id, const std::string& actor) -> Status {
+    const auto member = c.registry.find(member_id);
+    if (!member) return {};  // already gone
+    return c.fleet->remove_member(member->pool.name, member->member.hostname, actor);
+  });
   c.dns->on_change([&c](std::int64_t pool_id) { c.failover->dns_binding_changed(pool_id); });
   if (auto status = c.failover->start(); !status) return fail_start(status.error());
   api::add_system_routes(c.router);

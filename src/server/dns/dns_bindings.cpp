@@ -18,6 +18,16 @@ std::optional<std::string> zone_of(const ProviderConfig& config) {
   return std::nullopt;
 }
 
+// A failed check of a new binding is the operator's to fix (token, zone, server): a 400 whatever the
+// provider's own error kind, so it is never mistaken for the admin API refusing the caller's token.
+Error binding_check_failed(const store::PoolRecord& pool, const Error& error) {
+  const bool transient = error.kind == Errc::unavailable && error.code != "dns_auth";
+  return Error{transient ? Errc::unavailable : Errc::invalid_argument, error.code,
+               "not bound: reading " + pool.hostname + " through the provider failed: " + error.message +
+                   (transient ? " (try again when the provider answers)" : ""),
+               {}};
+}
+
 }  // namespace
 
 DnsBindings::DnsBindings(store::Store& store, const auth::SecretBox& secrets, events::EventLog& events)
@@ -42,6 +52,9 @@ Result<BindingView> DnsBindings::set(std::string_view pool_name, const boost::js
   if (const auto zone = zone_of(*config); zone && !in_zone(pool->hostname, *zone)) {
     return Error::invalid("zone", "the pool's hostname " + pool->hostname + " is not inside zone " + *zone);
   }
+  // A wrong token, zone or server is an error now, not at the first failover.
+  auto answers = make_provider(*config)->get_a_records(pool->hostname);
+  if (!answers) return binding_check_failed(*pool, answers.error());
   store::DnsBindingRecord record;
   record.pool_id = pool->id;
   record.provider = provider_kind(*config);
@@ -49,7 +62,7 @@ Result<BindingView> DnsBindings::set(std::string_view pool_name, const boost::js
   record.secrets_box = secrets_.seal(boost::json::serialize(secret_settings(*config)));
   record.updated_ms = time::unix_ms_now();
   if (auto status = store_.put_dns_binding(record); !status) return status.error();
-  BindingView view{masked_json(*config), warnings(*pool)};
+  BindingView view{masked_json(*config), warnings(*pool), std::move(*answers)};
   std::string message = "DNS provider " + record.provider + " bound to " + pool->hostname;
   for (const auto& warning : view.warnings) message += "; warning: " + warning;
   (void)events_.record({0, 0, "dns_binding_set", pool->name, "", std::string(actor), message});
@@ -69,6 +82,19 @@ Result<std::optional<ProviderConfig>> DnsBindings::load(std::int64_t pool_id) {
   auto config = join_settings((*record)->provider, *settings, *secrets);
   if (!config) return Error::internal("stored DNS binding no longer validates: " + config.error().message);
   return std::optional<ProviderConfig>(std::move(*config));
+}
+
+Result<std::vector<std::string>> DnsBindings::read_record(std::int64_t pool_id, const std::string& fqdn) {
+  auto config = load(pool_id);
+  if (!config) return config.error();
+  if (!*config) return Error::not_found("dns_not_configured", "the pool has no DNS provider");
+  return make_provider(**config)->get_a_records(fqdn);
+}
+
+Result<std::int64_t> DnsBindings::pool_id(std::string_view pool_name) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  return pool->id;
 }
 
 Result<DnsBindings::Configured> DnsBindings::configured(std::string_view pool_name) {

@@ -21,6 +21,7 @@ namespace balctl::dns {
 struct BindingView {
   boost::json::object settings;        // secrets masked
   std::vector<std::string> warnings;   // e.g. TTL longer than the failover delay
+  std::vector<std::string> answers;    // set(): what the record answered when the binding was checked
 };
 
 struct CheckReport {
@@ -32,6 +33,7 @@ class DnsBindings {
  public:
   DnsBindings(store::Store& store, const auth::SecretBox& secrets, events::EventLog& events);
 
+  // Checks the credentials and the zone with a real read of the pool's record before storing anything.
   Result<BindingView> set(std::string_view pool, const boost::json::object& body, std::string_view actor);
   Result<BindingView> get(std::string_view pool);
   Status remove(std::string_view pool, std::string_view actor);
@@ -40,6 +42,10 @@ class DnsBindings {
 
   // The decrypted binding of a pool, for the failover executor; nullopt when none is set.
   Result<std::optional<ProviderConfig>> load(std::int64_t pool_id);
+  // What `fqdn` answers through the pool's provider now (drift checks).
+  Result<std::vector<std::string>> read_record(std::int64_t pool_id, const std::string& fqdn);
+  // The id of a pool by name (for callers that get the pool's name).
+  Result<std::int64_t> pool_id(std::string_view pool);
 
   // Called after set/remove so failover knows whether a pool has a provider.
   void on_change(std::function<void(std::int64_t pool_id)> callback) { changed_ = std::move(callback); }

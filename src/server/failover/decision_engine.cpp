@@ -1,22 +1,17 @@
-// Automatic decisions: health tracking, judging the active, confirmation by probes, switching the record.
-// Operator requests and configuration are in engine_requests.cpp.
+// Automatic decisions: health tracking, judging the active, switching the record. Confirmation of a
+// silent active is in engine_confirmation.cpp, the record's read-backs and republishing in
+// engine_record.cpp, configuration and operator requests in engine_requests.cpp.
 #include "server/failover/decision_engine.hpp"
 
 #include <algorithm>
 
+#include "server/failover/engine_support.hpp"
+
 namespace balctl::failover {
 namespace {
 
-constexpr std::int64_t kMaxRetryMs = 30'000;
-// After the delay expires, outstanding probe votes get this long before we decide with what we have.
-constexpr std::int64_t kVoteWaitMs = 500;
-
-std::int64_t retry_delay(int attempts) {
-  const int exponent = std::clamp(attempts - 1, 0, 5);
-  return std::min<std::int64_t>(1000LL << exponent, kMaxRetryMs);
-}
-
-std::string seconds(std::int64_t ms) { return std::to_string(ms / 1000) + "." + std::to_string((ms % 1000) / 100) + " s"; }
+using detail::retry_delay;
+using detail::seconds;
 
 }  // namespace
 
@@ -125,36 +120,14 @@ std::vector<std::int64_t> DecisionEngine::pool_ids() const {
   return ids;
 }
 
-Actions DecisionEngine::on_probe_vote(std::int64_t pool_id, const ProbeVote& vote, std::int64_t now) {
-  Actions out;
-  const auto it = pools_.find(pool_id);
-  if (it == pools_.end() || !it->second.confirming) return out;
-  auto& c = *it->second.confirming;
-  if (vote.probe_id != c.probe_id || c.voted.count(vote.voter_member_id) != 0) return out;
-  if (vote.voter_member_id != 0 && c.asked.count(vote.voter_member_id) == 0) return out;
-  c.voted.insert(vote.voter_member_id);
-  (vote.reachable ? c.reachable : c.unreachable) += 1;
-  evaluate(it->second, now, out);
-  return out;
-}
-
 Actions DecisionEngine::on_dns_result(std::int64_t pool_id, std::int64_t attempt_id, const Status& result,
                                       std::int64_t now) {
   Actions out;
   const auto it = pools_.find(pool_id);
   if (it == pools_.end()) return out;
   Pool& p = it->second;
-  if (p.sync && p.sync->attempt_id == attempt_id) {
-    p.sync->in_flight = false;
-    if (result) {
-      event(out, p, "dns_synced", name_of(p.active), "system",
-            p.s.hostname + " now points at the active's observed address " + p.sync->ipv4);
-      p.published_ip = p.sync->ipv4;
-      p.sync.reset();
-    } else {
-      p.sync->next_attempt = now + retry_delay(p.sync->attempts);
-      event(out, p, "dns_sync_failed", name_of(p.active), "system", result.error().message);
-    }
+  if (p.republish && p.republish->attempt_id == attempt_id) {
+    finish_republish(p, result, now, out);
     return out;
   }
   if (!p.switching || p.switching->attempt_id != attempt_id) return out;
@@ -165,6 +138,7 @@ Actions DecisionEngine::on_dns_result(std::int64_t pool_id, std::int64_t attempt
     return out;
   }
   sw.next_attempt = now + retry_delay(sw.attempts);
+  sw.last_error = result.error().message;
   const std::string kind = result.error().code == "dns_verify_failed" ? "dns_verify_failed" : "failover_failed";
   const std::string message = "could not point " + p.s.hostname + " at " + name_of(sw.target) + " (" + sw.ipv4 +
                               "), attempt " + std::to_string(sw.attempts) + ": " + result.error().message +
@@ -180,95 +154,74 @@ void DecisionEngine::evaluate(Pool& p, std::int64_t now, Actions& out) {
     drive_switch(p, now, out);
     return;
   }
-  if (!p.active) return;
-  const auto active_it = members_.find(*p.active);
-  if (active_it == members_.end()) return;
-  const Member& active = active_it->second;
+  // After an operator forced the record onto a member, automatic decisions wait for the dwell time
+  // instead of moving it straight back.
+  if (p.hold_until != kNever && now < p.hold_until) return;
   // After a (re)start every member gets one delay to report before silence is judged (the silence may be
   // the control plane's own downtime). An explicit report of a stopped HAProxy is fresh evidence and is
   // acted on at once.
   const bool in_start_grace = now - started_ms_ < p.s.delay_ms;
-  // After an operator forced the record onto a member, automatic decisions wait for the dwell time
-  // instead of moving it straight back.
-  if (p.hold_until != kNever && now < p.hold_until) return;
-
+  if (!p.active) {
+    if (!in_start_grace) promote_if_no_active(p, now, out);
+    return;
+  }
+  const auto active_it = members_.find(*p.active);
+  if (active_it == members_.end()) return;
+  Member& active = active_it->second;
   if (fresh(active, p, now)) {
+    evaluate_fresh_active(p, active, in_start_grace, now, out);
+    return;
+  }
+  if (in_start_grace) return;
+  // An active that never reported is given one delay from when it was first judged: its agent may be
+  // starting right after enrolment (a pool_down 60 ms after the first enrolment helps nobody).
+  if (active.last_heartbeat == kNever) {
+    if (active.first_judged == kNever) active.first_judged = now;
+    if (now - active.first_judged < p.s.delay_ms) return;
+  }
+  judge_silent_active(p, active, now, out);
+}
+
+void DecisionEngine::evaluate_fresh_active(Pool& p, const Member& active, bool in_start_grace, std::int64_t now,
+                                           Actions& out) {
+  const auto silence = now - active.last_heartbeat;
+  if (silence < p.s.interval_ms * 3 / 2) {
     if (p.lost_contact_noted) {
       event(out, p, "contact_restored", active.s.hostname, "system", "heartbeats from the active resumed");
     }
     p.lost_contact_noted = false;
     p.lost_contact_since = kNever;
-    if (!haproxy_ok(active, p) && active.haproxy_down_since != kNever &&
-        now - active.haproxy_down_since >= p.s.grace_ms) {
+    p.confirming.reset();
+  } else if (!p.s.probe_ports.empty() && !in_start_grace) {
+    // Probing already when one heartbeat is overdue: a verdict is in by the time the delay expires.
+    advance_confirmation(p, active, now, out);
+  }
+  if (!haproxy_ok(active, p)) {
+    if (active.haproxy_down_since != kNever && now - active.haproxy_down_since >= p.s.grace_ms) {
       p.confirming.reset();
       fail_over(p, "HAProxy " + std::string(protocol::to_string(active.haproxy)) + " on the active for " +
                        seconds(now - active.haproxy_down_since),
                 now, out);
-      return;
-    }
-    // Probing already when one heartbeat is overdue: the votes are in by the time the delay expires.
-    const auto silence = now - active.last_heartbeat;
-    if (!p.s.probe_ports.empty() && silence >= p.s.interval_ms * 3 / 2 && !p.confirming && !in_start_grace) {
-      start_confirmation(p, active, now, out);
-    } else if (silence < p.s.interval_ms * 3 / 2) {
-      p.confirming.reset();
-    }
-    if (haproxy_ok(active, p)) {
-      p.down_alerted = false;
-      if (!in_start_grace) consider_failback(p, active, now, out);
-      consider_dns_sync(p, active, now, out);
     }
     return;
   }
-  if (!in_start_grace) judge_silent_active(p, active, now, out);
+  note_recovered(p, "the active " + active.s.hostname + " is healthy again", out);
+  if (!in_start_grace) consider_failback(p, active, now, out);
+  if (!p.switching) consider_record(p, active, now, out);
 }
 
-void DecisionEngine::judge_silent_active(Pool& p, const Member& active, std::int64_t now, Actions& out) {
-  const auto silence = now - active.last_heartbeat;
-  const std::string why = active.last_heartbeat == kNever ? "the active has never reported"
-                                                          : "no heartbeat from the active for " + seconds(silence);
-  if (p.s.probe_ports.empty()) {
-    fail_over(p, why, now, out);
-    return;
-  }
-  if (!p.confirming) start_confirmation(p, active, now, out);
-  auto& c = *p.confirming;
-  const int voters = 1 + static_cast<int>(c.asked.size());
-  const int heard = static_cast<int>(c.voted.size());
-  const bool reachable_majority = c.reachable * 2 > voters;
-  const bool unreachable_settled = (c.reachable + (voters - heard)) * 2 <= voters;
-  const auto overdue = active.last_heartbeat == kNever ? now - c.started : silence - p.s.delay_ms;
-  if (reachable_majority) {
-    if (!p.lost_contact_noted) {
-      const std::string message = "control plane lost contact with " + active.s.hostname +
-                                  ", service still reachable from " + std::to_string(c.reachable) + " of " +
-                                  std::to_string(voters) + " vantage points; not failing over";
-      event(out, p, "lost_contact_reachable", active.s.hostname, "system", message);
-      p.lost_contact_noted = true;
-      p.lost_contact_since = now;
-    }
-    // Keep checking: the service may fail later while its agent stays silent.
-    if (now - c.started >= std::max<std::int64_t>(p.s.delay_ms, 5000)) start_confirmation(p, active, now, out);
-    return;
-  }
-  if (unreachable_settled || overdue >= kVoteWaitMs || heard == voters) {
-    fail_over(p,
-              why + "; the service is unreachable from " + std::to_string(c.unreachable) + " of " +
-                  std::to_string(voters) + " vantage points (" + std::to_string(voters - heard) + " did not answer)",
-              now, out);
-  }
+// A pool left without an active (its active was removed with --force, or never chosen) takes its best
+// ready standby, so that the record follows someone who serves.
+void DecisionEngine::promote_if_no_active(Pool& p, std::int64_t now, Actions& out) {
+  const Member* target = best_standby(p, now, std::nullopt);
+  if (target == nullptr) return;
+  start_switch(p, *target, "the pool has no active member", "system", {}, now, out);
 }
 
-void DecisionEngine::start_confirmation(Pool& p, const Member& active, std::int64_t now, Actions& out) {
-  Confirmation c;
-  c.probe_id = next_id_++;
-  c.started = now;
-  for (const auto id : member_ids(p.s.id)) {
-    if (id != active.s.id && healthy(members_.at(id), p, now)) c.asked.insert(id);
-  }
-  out.emplace_back(ProbeRequest{p.s.id, c.probe_id, active.s.ipv4, p.s.probe_ports,
-                                std::vector<std::int64_t>(c.asked.begin(), c.asked.end())});
-  p.confirming = std::make_unique<Confirmation>(std::move(c));
+void DecisionEngine::note_recovered(Pool& p, const std::string& how, Actions& out) {
+  if (!p.down_alerted) return;
+  p.down_alerted = false;
+  event(out, p, "pool_recovered", name_of(p.active), "system", p.s.hostname + " is served again: " + how);
 }
 
 void DecisionEngine::consider_failback(Pool& p, const Member& active, std::int64_t now, Actions& out) {
@@ -285,21 +238,7 @@ void DecisionEngine::consider_failback(Pool& p, const Member& active, std::int64
   if (healthy_for < p.s.failback_after_ms) return;
   if (p.last_failover != kNever && now - p.last_failover < p.s.dwell_ms) return;
   start_switch(p, *preferred, "fail-back to the preferred member after " + seconds(healthy_for) + " of health",
-               "system", false, false, now, out);
-}
-
-void DecisionEngine::consider_dns_sync(Pool& p, const Member& active, std::int64_t now, Actions& out) {
-  if (!p.s.dns_sync || !p.s.has_dns) return;
-  const std::string address = publish_address(p, active);
-  if (address.empty() || address == p.published_ip) {
-    if (p.sync && !p.sync->in_flight) p.sync.reset();
-    return;
-  }
-  if (!p.sync || p.sync->ipv4 != address) p.sync = std::make_unique<Sync>(Sync{next_id_++, address, false, 0, now});
-  if (p.sync->in_flight || now < p.sync->next_attempt) return;
-  p.sync->in_flight = true;
-  ++p.sync->attempts;
-  out.emplace_back(ApplyDns{p.s.id, p.sync->attempt_id, p.s.hostname, address, p.s.ttl_s});
+               "system", {}, now, out);
 }
 
 void DecisionEngine::fail_over(Pool& p, const std::string& reason, std::int64_t now, Actions& out) {
@@ -313,24 +252,25 @@ void DecisionEngine::fail_over(Pool& p, const std::string& reason, std::int64_t 
     }
     return;
   }
-  p.down_alerted = false;
-  start_switch(p, *target, reason, "system", false, false, now, out);
+  start_switch(p, *target, reason, "system", {}, now, out);
 }
 
-void DecisionEngine::start_switch(Pool& p, const Member& target, std::string reason, std::string actor, bool planned,
-                                  bool forced, std::int64_t now, Actions& out) {
+void DecisionEngine::start_switch(Pool& p, const Member& target, std::string reason, std::string actor,
+                                  SwitchOptions options, std::int64_t now, Actions& out) {
   Switch sw;
   sw.target = target.s.id;
   sw.attempt_id = next_id_++;
   sw.ipv4 = publish_address(p, target);
   sw.reason = std::move(reason);
   sw.actor = std::move(actor);
-  sw.planned_maintenance = planned;
-  sw.forced = forced;
+  sw.planned_maintenance = options.planned;
+  sw.remove_previous = options.remove_previous;
+  sw.forced = options.forced;
   sw.started = now;
   sw.next_attempt = now;
   p.confirming.reset();
-  p.sync.reset();
+  p.republish.reset();
+  ++p.record_epoch;
   out.emplace_back(PersistPending{p.s.id, sw.target, sw.reason, sw.actor});
   event(out, p, "failover_started", target.s.hostname, sw.actor,
         "moving " + p.s.hostname + " from " + name_of(p.active) + " to " + target.s.hostname + " (" + sw.ipv4 +
@@ -343,13 +283,18 @@ void DecisionEngine::drive_switch(Pool& p, std::int64_t now, Actions& out) {
   Switch& sw = *p.switching;
   const auto target = members_.find(sw.target);
   if (target == members_.end() || (!sw.forced && !ready(target->second, p, now) && !sw.in_flight)) {
-    // The chosen standby failed before the record moved: choose again.
+    // The chosen standby failed before the record moved: choose again, keeping what the switch was for.
     const std::string why = target == members_.end() ? "removed" : unready_reason(target->second, p, now);
     event(out, p, "failover_retargeted", name_of(sw.target), sw.actor, "target " + name_of(sw.target) + " is " + why);
-    const std::string reason = sw.reason;
+    const Switch old = std::move(sw);
     p.switching.reset();
     out.emplace_back(PersistPending{p.s.id, std::nullopt, {}, {}});
-    fail_over(p, reason, now, out);
+    const Member* next = best_standby(p, now, std::nullopt);
+    if (next == nullptr) {
+      fail_over(p, old.reason, now, out);  // raises pool_down
+      return;
+    }
+    start_switch(p, *next, old.reason, old.actor, {old.planned_maintenance, old.remove_previous, false}, now, out);
     return;
   }
   if (!p.s.has_dns) {
@@ -372,8 +317,8 @@ void DecisionEngine::commit_switch(Pool& p, std::int64_t now, Actions& out) {
   p.active = sw.target;
   p.switching.reset();
   p.last_failover = now;
-  p.published_ip = sw.ipv4;
   p.lost_contact_noted = false;
+  if (p.s.has_dns) record_published(p, sw.ipv4, now);
   out.emplace_back(PersistPending{p.s.id, std::nullopt, {}, {}});
   if (sw.forced && sw.actor != "system") {
     p.hold_until = now + p.s.dwell_ms;
@@ -385,6 +330,12 @@ void DecisionEngine::commit_switch(Pool& p, std::int64_t now, Actions& out) {
                               ", " + seconds(now - sw.started) + " after the decision; was " + name_of(previous) +
                               "; reason: " + sw.reason;
   event(out, p, "failover", name_of(sw.target), sw.actor, message);
+  note_recovered(p, "failed over to " + name_of(sw.target), out);
+  if (previous && sw.planned_maintenance) {
+    event(out, p, "maintenance_on", name_of(previous), sw.actor,
+          name_of(previous) + " entered maintenance after the planned cutover to " + name_of(sw.target));
+  }
+  if (previous && sw.remove_previous) out.emplace_back(RemoveMember{*previous, sw.actor});
 }
 
 void DecisionEngine::event(Actions& out, const Pool& p, const std::string& kind, const std::string& member,

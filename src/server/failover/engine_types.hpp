@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/protocol.hpp"
+#include "server/failover/probe_plan.hpp"
 
 namespace balctl::failover {
 
@@ -29,6 +30,8 @@ struct PoolSettings {
   std::vector<int> probe_ports;    // empty: silent actives cannot be confirmed, failover at the delay
   bool dns_sync = false;           // publish the active's observed address instead of its configured one
   bool has_dns = false;            // a provider is bound; without one failover only changes roles
+  bool dns_repair = true;          // a record found pointing elsewhere is put back to the active's address
+  std::int64_t record_check_ms = 60'000;  // how often the record is read back (drift detection)
 };
 
 struct MemberSettings {
@@ -71,6 +74,20 @@ struct ProbeRequest {
   std::string target_ipv4;
   std::vector<int> ports;
   std::vector<std::int64_t> voters;  // standby member ids asked to probe; the control plane always probes
+  ProbePlan plan;                    // connection attempts per port (probe_plan.hpp)
+};
+
+// Read the pool's record back from the provider and report it with on_record_observed (drift checks).
+struct CheckRecord {
+  std::int64_t pool_id = 0;
+  std::int64_t epoch = 0;  // echoed back: an answer read before a later change is not judged
+  std::string fqdn;
+};
+
+// The member was the active of a removal that waited for its cutover: remove it now.
+struct RemoveMember {
+  std::int64_t member_id = 0;
+  std::string actor;
 };
 
 struct CommitRoles {
@@ -102,8 +119,10 @@ struct RecordEvent {
 };
 
 // Alerts are not separate actions: the alert dispatcher watches recorded events (failover,
-// failover_failed, pool_down, dns_verify_failed, lost_contact_reachable, member_offline, member_online).
-using Action = std::variant<ApplyDns, ProbeRequest, CommitRoles, SetRole, PersistPending, RecordEvent>;
+// failover_failed, pool_down, pool_recovered, dns_verify_failed, dns_drift, lost_contact_reachable,
+// member_offline, member_online).
+using Action =
+    std::variant<ApplyDns, ProbeRequest, CommitRoles, SetRole, PersistPending, RecordEvent, CheckRecord, RemoveMember>;
 using Actions = std::vector<Action>;
 
 }  // namespace balctl::failover

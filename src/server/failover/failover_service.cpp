@@ -40,7 +40,8 @@ FailoverService::FailoverService(store::Store& store, fleet::Registry& registry,
       bindings_(bindings),
       settings_(settings),
       engine_(time::steady_ms_now()),
-      probes_(2, 256) {
+      probes_(2, 256),
+      record_checks_(2, 256) {
   dns_ = std::make_unique<DnsExecutor>(
       [this](std::int64_t pool_id) { return bindings_.load(pool_id); },
       [this](const ApplyDns& job, const Status& result) {
@@ -72,6 +73,8 @@ PoolSettings FailoverService::settings_of(const store::PoolRecord& pool) {
   s.ttl_s = pool.ttl_s;
   s.probe_ports = fleet::parse_probe_ports(pool.probe_ports);
   s.dns_sync = pool.dns_sync;
+  s.dns_repair = pool.dns_repair;
+  s.record_check_ms = settings_.record_check_ms;
   auto binding = store_.get_dns_binding(pool.id);
   s.has_dns = binding && binding->has_value();
   return s;
@@ -117,6 +120,7 @@ void FailoverService::stop() {
   tick_wake_.notify_all();
   if (ticker_.joinable()) ticker_.join();
   probes_.stop();
+  record_checks_.stop();
   dns_->stop();
 }
 
@@ -194,8 +198,68 @@ void FailoverService::dns_binding_changed(std::int64_t pool_id) {
   auto pools = store_.list_pools();
   if (!pools) return;
   for (const auto& pool : *pools) {
-    if (pool.id == pool_id) pool_changed(pool);
+    if (pool.id != pool_id) continue;
+    const auto settings = settings_of(pool);
+    std::lock_guard lock(engine_mutex_);
+    engine_.put_pool(settings);
+    engine_.binding_changed(pool_id);
   }
+}
+
+Result<Plan> FailoverService::with_engine(
+    const std::function<Result<Plan>(DecisionEngine&, std::int64_t now, Actions&)>& request) {
+  Actions actions;
+  Result<Plan> plan = Error::internal("unreachable");
+  {
+    std::lock_guard lock(engine_mutex_);
+    plan = request(engine_, time::steady_ms_now(), actions);
+  }
+  execute(actions);
+  return plan;
+}
+
+Result<Plan> FailoverService::request_removal(std::int64_t member_id, bool force, bool dry_run,
+                                              const std::string& actor) {
+  return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) {
+    return engine.request_removal(member_id, force, dry_run, actor, now, out);
+  });
+}
+
+Result<Plan> FailoverService::cancel_switch(std::string_view pool_name, const std::string& actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) {
+    return engine.cancel_switch(pool->id, actor, now, out);
+  });
+}
+
+Result<Plan> FailoverService::retry_switch(std::string_view pool_name, const std::string& actor) {
+  auto pool = store_.find_pool(pool_name);
+  if (!pool) return pool.error();
+  return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) {
+    return engine.retry_switch(pool->id, actor, now, out);
+  });
+}
+
+Result<Plan> FailoverService::after_binding(std::int64_t pool_id, const std::vector<std::string>& answers,
+                                            bool publish, const std::string& actor) {
+  return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) -> Result<Plan> {
+    auto observed = engine.on_record_observed(pool_id, 0, answers, now);
+    out.insert(out.end(), observed.begin(), observed.end());
+    if (publish) return engine.publish(pool_id, actor, now, out);
+    return Plan{"not publishing (--no-publish): balctl leaves the record as it is until a failover or 'balctl "
+                "failover POOL --to ACTIVE'",
+                std::nullopt};
+  });
+}
+
+void FailoverService::record_observed(std::int64_t pool_id, const std::vector<std::string>& answers) {
+  Actions actions;
+  {
+    std::lock_guard lock(engine_mutex_);
+    actions = engine_.on_record_observed(pool_id, 0, answers, time::steady_ms_now());
+  }
+  execute(actions);
 }
 
 Result<Plan> FailoverService::failover(std::string_view pool_name, std::string_view target, bool force, bool dry_run,
@@ -204,14 +268,9 @@ Result<Plan> FailoverService::failover(std::string_view pool_name, std::string_v
   if (!pool) return pool.error();
   auto member = store_.find_member(pool->id, target);
   if (!member) return member.error();
-  Actions actions;
-  Result<Plan> plan = Error::internal("unreachable");
-  {
-    std::lock_guard lock(engine_mutex_);
-    plan = engine_.request_failover(pool->id, member->id, force, dry_run, actor, time::steady_ms_now(), actions);
-  }
-  execute(actions);
-  return plan;
+  return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) {
+    return engine.request_failover(pool->id, member->id, force, dry_run, actor, now, out);
+  });
 }
 
 Result<Plan> FailoverService::maintenance(std::string_view pool_name, std::string_view member_name, bool on, bool force,
@@ -220,14 +279,9 @@ Result<Plan> FailoverService::maintenance(std::string_view pool_name, std::strin
   if (!pool) return pool.error();
   auto member = store_.find_member(pool->id, member_name);
   if (!member) return member.error();
-  Actions actions;
-  Result<Plan> plan = Error::internal("unreachable");
-  {
-    std::lock_guard lock(engine_mutex_);
-    plan = engine_.set_maintenance(member->id, on, force, dry_run, actor, time::steady_ms_now(), actions);
-  }
-  execute(actions);
-  return plan;
+  return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) {
+    return engine.set_maintenance(member->id, on, force, dry_run, actor, now, out);
+  });
 }
 
 std::optional<PoolStatus> FailoverService::status(std::int64_t pool_id) {
@@ -241,7 +295,7 @@ std::string FailoverService::readiness(std::int64_t member_id) {
 }
 
 void FailoverService::probe_from_here(const ProbeRequest& request) {
-  const auto timeout = std::chrono::milliseconds(settings_.probe_timeout_ms);
+  const auto timeout = std::chrono::milliseconds(request.plan.attempt_timeout_ms);
   const bool submitted = probes_.submit([this, request, timeout] {
     bool reachable = !request.ports.empty();
     for (const int port : request.ports) reachable = reachable && tcp_connects(request.target_ipv4, port, timeout);
@@ -253,6 +307,30 @@ void FailoverService::probe_from_here(const ProbeRequest& request) {
     execute(actions);
   });
   if (!submitted) spdlog::warn("probe_dropped pool_id={} reason=queue_full", request.pool_id);
+}
+
+// Drift checks: read the record through the pool's provider, off the engine's lock and the request threads.
+void FailoverService::check_record(const CheckRecord& check) {
+  const bool submitted = record_checks_.submit([this, check] {
+    auto answer = bindings_.read_record(check.pool_id, check.fqdn);
+    if (!answer) {
+      spdlog::warn("dns_check_failed pool_id={} fqdn={} code={} error=\"{}\"", check.pool_id, check.fqdn,
+                   answer.error().code, answer.error().message);
+    }
+    Actions actions;
+    {
+      std::lock_guard lock(engine_mutex_);
+      actions = engine_.on_record_observed(check.pool_id, check.epoch, answer, time::steady_ms_now());
+    }
+    execute(actions);
+  });
+  if (!submitted) {
+    // Queue full (thousands of slow API reads at once): this check is skipped, the next one is scheduled.
+    std::lock_guard lock(engine_mutex_);
+    (void)engine_.on_record_observed(check.pool_id, check.epoch,
+                                     Error{Errc::unavailable, "dns_busy", "too many record checks queued", {}},
+                                     time::steady_ms_now());
+  }
 }
 
 void FailoverService::persist(const PersistPending& pending) {
@@ -276,7 +354,7 @@ void FailoverService::execute(const Actions& actions) {
     if (const auto* apply = std::get_if<ApplyDns>(&action)) {
       dns_->submit(*apply);
     } else if (const auto* probe = std::get_if<ProbeRequest>(&action)) {
-      board_.assign(*probe, settings_.probe_timeout_ms, time::steady_ms_now());
+      board_.assign(*probe, time::steady_ms_now());
       probe_from_here(*probe);
     } else if (const auto* commit = std::get_if<CommitRoles>(&action)) {
       if (auto status = store_.commit_roles(commit->pool_id, commit->active_member_id, commit->previous_active_id,
@@ -293,6 +371,13 @@ void FailoverService::execute(const Actions& actions) {
     } else if (const auto* event = std::get_if<RecordEvent>(&action)) {
       const auto pool = registry_.pool(event->pool_id);
       (void)events_.record({0, 0, event->kind, pool ? pool->name : "", event->member, event->actor, event->message});
+    } else if (const auto* check = std::get_if<CheckRecord>(&action)) {
+      check_record(*check);
+    } else if (const auto* removal = std::get_if<RemoveMember>(&action)) {
+      if (!remover_) continue;
+      if (auto status = remover_(removal->member_id, removal->actor); !status) {
+        spdlog::error("member_not_removed member_id={} error=\"{}\"", removal->member_id, status.error().message);
+      }
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -29,8 +30,11 @@ struct FailoverSettings {
   std::int64_t interval_ms = 1000;  // heartbeat interval told to agents
   std::chrono::milliseconds tick{100};
   std::chrono::milliseconds verify_timeout{10'000};
-  std::int64_t probe_timeout_ms = 500;
+  std::int64_t record_check_ms = 60'000;  // each pool's record is read back this often (drift)
 };
+
+// Removes a member the way the admin API does (store, registry, observers, event).
+using MemberRemover = std::function<Status(std::int64_t member_id, const std::string& actor)>;
 
 class FailoverService final : public fleet::FleetObserver, public liveness::HeartbeatObserver {
  public:
@@ -53,6 +57,16 @@ class FailoverService final : public fleet::FleetObserver, public liveness::Hear
                         const std::string& actor);
   Result<Plan> maintenance(std::string_view pool, std::string_view member, bool on, bool force, bool dry_run,
                            const std::string& actor);
+  // plan.remove_now: the caller removes the member; otherwise it is removed after the cutover.
+  Result<Plan> request_removal(std::int64_t member_id, bool force, bool dry_run, const std::string& actor);
+  Result<Plan> cancel_switch(std::string_view pool, const std::string& actor);
+  Result<Plan> retry_switch(std::string_view pool, const std::string& actor);
+  // After a provider was bound: publish the active's address, or (publish false) only judge `answers`.
+  Result<Plan> after_binding(std::int64_t pool_id, const std::vector<std::string>& answers, bool publish,
+                             const std::string& actor);
+  // What the record answers, read outside a CheckRecord (`dns check`).
+  void record_observed(std::int64_t pool_id, const std::vector<std::string>& answers);
+  void set_member_remover(MemberRemover remover) { remover_ = std::move(remover); }
   std::optional<PoolStatus> status(std::int64_t pool_id);
   std::string readiness(std::int64_t member_id);
 
@@ -60,6 +74,8 @@ class FailoverService final : public fleet::FleetObserver, public liveness::Hear
   PoolSettings settings_of(const store::PoolRecord& pool);
   void execute(const Actions& actions);
   void probe_from_here(const ProbeRequest& request);
+  void check_record(const CheckRecord& check);
+  Result<Plan> with_engine(const std::function<Result<Plan>(DecisionEngine&, std::int64_t now, Actions&)>& request);
   void persist(const PersistPending& pending);
   void tick_loop();
   void tick_all_pools();
@@ -76,6 +92,8 @@ class FailoverService final : public fleet::FleetObserver, public liveness::Hear
   ProbeBoard board_;
   std::unique_ptr<DnsExecutor> dns_;
   WorkQueue probes_;
+  WorkQueue record_checks_;
+  MemberRemover remover_;
 
   std::mutex tick_mutex_;
   std::condition_variable tick_wake_;

@@ -6,14 +6,14 @@ constexpr std::int64_t kTaskLifetimeMs = 5000;
 constexpr std::int64_t kVoteLifetimeMs = 60'000;
 }  // namespace
 
-void ProbeBoard::assign(const ProbeRequest& request, std::int64_t timeout_ms, std::int64_t now) {
+void ProbeBoard::assign(const ProbeRequest& request, std::int64_t now) {
   std::lock_guard lock(mutex_);
   // Probe ids grow with time and every entry lives equally long, so the expired ones are at the front:
   // pruning costs what expired, not the board's size (thousands of pools may be confirming at once).
   while (!pools_.empty() && pools_.begin()->second.second < now) pools_.erase(pools_.begin());
   pools_[request.probe_id] = {request.pool_id, now + kVoteLifetimeMs};
   for (const auto voter : request.voters) {
-    protocol::ProbeTask task{request.probe_id, request.target_ipv4, request.ports, timeout_ms};
+    protocol::ProbeTask task{request.probe_id, request.target_ipv4, request.ports, request.plan.attempt_timeout_ms};
     by_member_[voter].push_back({std::move(task), now + kTaskLifetimeMs});
   }
 }

@@ -14,7 +14,7 @@ namespace balctl::failover {
 
 class ProbeBoard {
  public:
-  void assign(const ProbeRequest& request, std::int64_t timeout_ms, std::int64_t now);
+  void assign(const ProbeRequest& request, std::int64_t now);
   std::vector<protocol::ProbeTask> take(std::int64_t member_id, std::int64_t now);
   // Which pool a probe belongs to (for routing a vote), while it is remembered.
   std::int64_t pool_of(std::int64_t probe_id) const;

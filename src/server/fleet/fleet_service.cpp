@@ -106,6 +106,7 @@ Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const
   if (patch.dwell_s) updated.dwell_s = *patch.dwell_s;
   if (patch.settle_s) updated.settle_s = *patch.settle_s;
   if (patch.dns_sync) updated.dns_sync = *patch.dns_sync;
+  if (patch.dns_repair) updated.dns_repair = *patch.dns_repair;
   if (auto status = store_.update_pool(updated); !status) return status.error();
   registry_.put_pool(updated);
   if (observer_ != nullptr) observer_->pool_changed(updated);
@@ -116,7 +117,8 @@ Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const
                                  " s, dwell " + std::to_string(updated.dwell_s) + " s, settle " +
                                  std::to_string(updated.settle_s) + " s, ttl " + std::to_string(updated.ttl_s) +
                                  " s, probe ports [" + updated.probe_ports + "], dns sync " +
-                                 (updated.dns_sync ? "on" : "off")));
+                                 (updated.dns_sync ? "on" : "off") + ", dns repair " +
+                                 (updated.dns_repair ? "on" : "off")));
   return updated;
 }
 

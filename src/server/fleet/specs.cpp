@@ -72,9 +72,10 @@ Result<PoolPatch> parse_pool_patch(const boost::json::object& body) {
   patch.dwell_s = r.optional_int("dwell_s", 0, limits::kMaxDwellS);
   patch.settle_s = r.optional_int("settle_s", 0, limits::kMaxSettleS);
   patch.dns_sync = r.optional_bool("dns_sync");
+  patch.dns_repair = r.optional_bool("dns_repair");
   if (r.ok() && patch.empty()) {
     r.fail("body", "nothing to change: give at least one of hostname, delay_s, haproxy_grace_s, failback, ttl_s, "
-                   "probe_ports, failback_after_s, dwell_s, settle_s, dns_sync");
+                   "probe_ports, failback_after_s, dwell_s, settle_s, dns_sync, dns_repair");
   }
   return finish(r, std::move(patch));
 }
@@ -95,7 +96,7 @@ std::vector<int> parse_probe_ports(std::string_view text) {
 
 bool PoolPatch::empty() const {
   return !hostname && !delay_s && !haproxy_grace_s && !failback && !ttl_s && !probe_ports && !failback_after_s &&
-         !dwell_s && !settle_s && !dns_sync;
+         !dwell_s && !settle_s && !dns_sync && !dns_repair;
 }
 
 Result<MemberSpec> parse_member_spec(const boost::json::object& body) {

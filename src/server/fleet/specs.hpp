@@ -54,6 +54,7 @@ struct PoolPatch {
   std::optional<std::int64_t> dwell_s;
   std::optional<std::int64_t> settle_s;
   std::optional<bool> dns_sync;
+  std::optional<bool> dns_repair;
   bool empty() const;
 };
 Result<PoolPatch> parse_pool_patch(const boost::json::object& body);

@@ -10,7 +10,7 @@ namespace balctl::store {
 namespace {
 
 // Append-only: never edit a shipped migration, add a new one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: pools, members, enrollment keys, admin tokens, events, last known member state.
     R"sql(
 CREATE TABLE pools (
@@ -116,6 +116,10 @@ CREATE TABLE member_reports (
 INSERT INTO member_reports (member_id, report_json, report_ms)
   SELECT member_id, report_json, report_ms FROM member_state WHERE report_json IS NOT NULL;
 ALTER TABLE member_state DROP COLUMN report_json;
+)sql",
+    // 4: whether a record found pointing elsewhere is repaired (drift repair, on by default).
+    R"sql(
+ALTER TABLE pools ADD COLUMN dns_repair INTEGER NOT NULL DEFAULT 1;
 )sql",
 };
 

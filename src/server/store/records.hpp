@@ -23,6 +23,7 @@ struct PoolRecord {
   std::int64_t dwell_s = 30;
   std::int64_t settle_s = 10;
   bool dns_sync = false;
+  bool dns_repair = true;  // put the record back to the active's address when it is found pointing elsewhere
 };
 
 struct MemberRecord {

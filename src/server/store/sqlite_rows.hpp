@@ -12,7 +12,7 @@ namespace balctl::store::rows {
 
 inline constexpr const char* kPoolColumns =
     "id, name, hostname, preset, delay_s, haproxy_grace_s, failback, ttl_s, active_member_id, created_ms, "
-    "probe_ports, failback_after_s, dwell_s, settle_s, dns_sync";
+    "probe_ports, failback_after_s, dwell_s, settle_s, dns_sync, dns_repair";
 inline constexpr const char* kMemberColumns =
     "id, pool_id, hostname, ipv4, egress_ip, role, priority, secret_hash, created_ms, enrolled_ms";
 
@@ -33,6 +33,7 @@ inline PoolRecord read_pool(const Statement& s) {
   pool.dwell_s = s.column_int(12);
   pool.settle_s = s.column_int(13);
   pool.dns_sync = s.column_int(14) != 0;
+  pool.dns_repair = s.column_int(15) != 0;
   return pool;
 }
 

@@ -58,13 +58,14 @@ class SqliteStore final : public Store {
         "UPDATE pools SET hostname = ?, preset = ?, delay_s = ?, haproxy_grace_s = ?, failback = ?, ttl_s = "
         "?, "
         "active_member_id = ?, probe_ports = ?, failback_after_s = ?, dwell_s = ?, settle_s = ?, dns_sync = "
-        "? "
+        "?, dns_repair = ? "
         "WHERE id = ?");
     if (!s) return s.error();
     s->bind(1, pool.hostname).bind(2, pool.preset).bind(3, pool.delay_s).bind(4, pool.haproxy_grace_s);
     s->bind(5, pool.failback).bind(6, pool.ttl_s).bind(7, pool.active_member_id).bind(8, pool.probe_ports);
     s->bind(9, pool.failback_after_s).bind(10, pool.dwell_s).bind(11, pool.settle_s);
-    s->bind(12, std::int64_t{pool.dns_sync ? 1 : 0}).bind(13, pool.id);
+    s->bind(12, std::int64_t{pool.dns_sync ? 1 : 0}).bind(13, std::int64_t{pool.dns_repair ? 1 : 0});
+    s->bind(14, pool.id);
     return s->run();
   }
 

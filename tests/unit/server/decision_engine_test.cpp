@@ -1,112 +1,9 @@
-#include <gtest/gtest.h>
-
-#include "server/failover/decision_engine.hpp"
+#include "unit/server/engine_fixture.hpp"
 
 namespace balctl::failover {
 namespace {
 
-using protocol::HaproxyState;
-
-constexpr std::int64_t kStart = 1'000'000;
-constexpr std::int64_t kPool = 1;
-constexpr std::int64_t kA = 10;  // active
-constexpr std::int64_t kB = 11;
-constexpr std::int64_t kC = 12;
-
-template <class T>
-std::vector<T> all(const Actions& actions) {
-  std::vector<T> out;
-  for (const auto& action : actions) {
-    if (const auto* typed = std::get_if<T>(&action)) out.push_back(*typed);
-  }
-  return out;
-}
-
-template <class T>
-std::optional<T> first(const Actions& actions) {
-  auto found = all<T>(actions);
-  if (found.empty()) return std::nullopt;
-  return found.front();
-}
-
-bool has_event(const Actions& actions, const std::string& kind) {
-  for (const auto& e : all<RecordEvent>(actions)) {
-    if (e.kind == kind) return true;
-  }
-  return false;
-}
-
-class EngineTest : public ::testing::Test {
- protected:
-  void SetUp() override { configure(); }
-
-  void configure(std::vector<int> probe_ports = {}, std::string failback = "none", bool has_dns = true) {
-    engine_ = std::make_unique<DecisionEngine>(kStart);
-    PoolSettings pool;
-    pool.id = kPool;
-    pool.name = "web";
-    pool.hostname = "lb.example.com";
-    pool.delay_ms = 3000;
-    pool.grace_ms = 0;
-    pool.failback = std::move(failback);
-    pool.failback_after_ms = 5000;
-    pool.dwell_ms = 30'000;
-    pool.settle_ms = 10'000;
-    pool.probe_ports = std::move(probe_ports);
-    pool.has_dns = has_dns;
-    engine_->put_pool(pool);
-    member(kA, "lb-a", "192.0.2.1", "active", 100);
-    member(kB, "lb-b", "192.0.2.2", "standby", 100);
-    member(kC, "lb-c", "192.0.2.3", "standby", 100);
-    now_ = kStart;
-  }
-
-  void member(std::int64_t id, std::string host, std::string ip, std::string role, std::int64_t priority) {
-    engine_->put_member({id, kPool, std::move(host), std::move(ip), std::move(role), priority, true});
-  }
-
-  Actions hb(std::int64_t id, HaproxyState state = HaproxyState::running, std::string observed = "198.51.100.1") {
-    return engine_->on_heartbeat(id, state, observed, now_);
-  }
-  // Everyone reports every second until `until`.
-  Actions run_healthy(std::int64_t until, std::vector<std::int64_t> members = {kA, kB, kC}) {
-    Actions out;
-    for (; now_ < until; now_ += 1000) {
-      for (auto id : members) {
-        auto a = hb(id);
-        out.insert(out.end(), a.begin(), a.end());
-      }
-    }
-    return out;
-  }
-  Actions tick_to(std::int64_t until, std::int64_t step = 100) {
-    Actions out;
-    for (; now_ <= until; now_ += step) {
-      auto a = engine_->on_tick(now_);
-      out.insert(out.end(), a.begin(), a.end());
-    }
-    now_ -= step;
-    return out;
-  }
-  Actions dns_ok(const ApplyDns& apply) { return engine_->on_dns_result(kPool, apply.attempt_id, {}, now_); }
-
-  // Moves the clock to `at`, delivers the given heartbeats and a tick, and returns every action.
-  Actions step(std::int64_t at, std::vector<std::pair<std::int64_t, HaproxyState>> reports) {
-    now_ = at;
-    Actions out;
-    for (const auto& [id, state] : reports) {
-      auto a = hb(id, state);
-      out.insert(out.end(), a.begin(), a.end());
-    }
-    auto a = engine_->on_tick(now_);
-    out.insert(out.end(), a.begin(), a.end());
-    return out;
-  }
-  static constexpr auto kUp = HaproxyState::running;
-
-  std::unique_ptr<DecisionEngine> engine_;
-  std::int64_t now_ = kStart;
-};
+using namespace engine_test;
 
 TEST_F(EngineTest, HaproxyStoppedOnTheActiveFailsOverAtOnceAndCommitsAfterDns) {
   run_healthy(kStart + 5000);
@@ -177,52 +74,6 @@ TEST_F(EngineTest, SilentActiveWithoutProbePortsFailsOverAtTheDelay) {
   const auto decided = engine_->on_tick(now_);
   ASSERT_TRUE(first<ApplyDns>(decided));
   EXPECT_NE(all<RecordEvent>(decided).back().message.find("no heartbeat"), std::string::npos);
-}
-
-TEST_F(EngineTest, SilentButReachableActiveIsNotFailedOver) {
-  configure({80, 443});
-  run_healthy(kStart + 5000);
-  const auto last = now_ - 1000;
-  const auto probing = step(last + 1500, {{kB, kUp}, {kC, kUp}});
-  const auto probe = first<ProbeRequest>(probing);
-  ASSERT_TRUE(probe) << "probes start once a heartbeat is overdue, before the delay expires";
-  EXPECT_EQ(probe->target_ipv4, "192.0.2.1");
-  EXPECT_EQ(probe->ports, (std::vector<int>{80, 443}));
-  EXPECT_EQ(probe->voters, (std::vector<std::int64_t>{kB, kC}));
-  engine_->on_probe_vote(kPool, {probe->probe_id, 0, true}, now_);
-  engine_->on_probe_vote(kPool, {probe->probe_id, kB, true}, now_);
-  engine_->on_probe_vote(kPool, {probe->probe_id, kB, false}, now_);  // a second vote is ignored
-  engine_->on_probe_vote(kPool, {probe->probe_id, 99, false}, now_);  // not asked: ignored
-  const auto judged = step(last + 3100, {{kB, kUp}, {kC, kUp}});
-  EXPECT_FALSE(first<ApplyDns>(judged));
-  EXPECT_TRUE(has_event(judged, "lost_contact_reachable"));
-  EXPECT_FALSE(has_event(step(now_ + 200, {{kB, kUp}}), "lost_contact_reachable")) << "raised once per outage";
-  now_ += 100;
-  EXPECT_TRUE(has_event(hb(kA), "contact_restored"));
-}
-
-TEST_F(EngineTest, SilentAndUnreachableActiveFailsOverWhenVotesAgree) {
-  configure({80});
-  run_healthy(kStart + 5000);
-  const auto last = now_ - 1000;
-  const auto probe = first<ProbeRequest>(step(last + 1500, {{kB, kUp}, {kC, kUp}}));
-  ASSERT_TRUE(probe);
-  engine_->on_probe_vote(kPool, {probe->probe_id, 0, false}, now_);
-  engine_->on_probe_vote(kPool, {probe->probe_id, kB, false}, now_);
-  EXPECT_FALSE(first<ApplyDns>(step(last + 2900, {{kB, kUp}, {kC, kUp}}))) << "not before the delay";
-  const auto decided = step(last + 3001, {});
-  ASSERT_TRUE(first<ApplyDns>(decided)) << "2 of 3 unreachable: no need to wait for the last vote";
-  EXPECT_NE(all<RecordEvent>(decided).back().message.find("unreachable from 2 of 3"), std::string::npos);
-}
-
-TEST_F(EngineTest, MissingVotesDoNotBlockFailoverForLong) {
-  configure({80});
-  run_healthy(kStart + 5000);
-  const auto last = now_ - 1000;
-  ASSERT_TRUE(first<ProbeRequest>(step(last + 1500, {})));
-  EXPECT_FALSE(first<ApplyDns>(step(last + 3100, {{kB, kUp}, {kC, kUp}})));
-  EXPECT_FALSE(first<ApplyDns>(step(last + 3400, {{kB, kUp}})));
-  EXPECT_TRUE(first<ApplyDns>(step(last + 3500, {{kB, kUp}}))) << "at most 500 ms for missing votes";
 }
 
 TEST_F(EngineTest, NoReadyStandbyMeansPoolDownOnceThenFailoverWhenOneIsReady) {
@@ -388,7 +239,9 @@ TEST_F(EngineTest, ManualFailoverRefusesUnhealthyTargetsUnlessForced) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "target_not_ready");
   EXPECT_TRUE(out.empty());
-  EXPECT_EQ(engine_->request_failover(kPool, kA, false, false, "admin:ops", now_, out).error().code, "already_active");
+  engine_->on_record_observed(kPool, 0, std::vector<std::string>{"192.0.2.1"}, now_);
+  EXPECT_EQ(engine_->request_failover(kPool, kA, false, false, "admin:ops", now_, out).error().code, "already_active")
+      << "the record was read back pointing at the active";
   auto dry = engine_->request_failover(kPool, kC, false, true, "admin:ops", now_, out);
   ASSERT_TRUE(dry.ok());
   EXPECT_NE(dry->summary.find("lb-c (192.0.2.3)"), std::string::npos);

@@ -37,9 +37,19 @@ TEST(SecretBox, SealsOpensAndDetectsTampering) {
   EXPECT_EQ(auth::SecretBox::open(file).error().code, "bad_secrets_key");
 }
 
+TEST(ProbePlan, TimeoutFollowsTheDelayWithinBounds) {
+  EXPECT_EQ(failover::probe_plan_for(3000).attempt_timeout_ms, 600);
+  EXPECT_EQ(failover::probe_plan_for(5000).attempt_timeout_ms, 1000) << "longer than a 600 ms round trip";
+  EXPECT_EQ(failover::probe_plan_for(1000).attempt_timeout_ms, 500);
+  EXPECT_EQ(failover::probe_plan_for(120'000).attempt_timeout_ms, 2000);
+  const auto plan = failover::probe_plan_for(5000);
+  EXPECT_GE(plan.attempts, 3) << "several attempts per vote";
+  EXPECT_EQ(plan.budget_ms(), (plan.attempts - 1) * plan.spacing_ms + plan.attempt_timeout_ms);
+}
+
 TEST(ProbeBoard, HandsTasksOutOnceUntilTheyExpire) {
   failover::ProbeBoard board;
-  board.assign({7, 41, "192.0.2.1", {80, 443}, {10, 11}}, 500, 1000);
+  board.assign({7, 41, "192.0.2.1", {80, 443}, {10, 11}, failover::ProbePlan{700, 4, 200}}, 1000);
   EXPECT_EQ(board.pool_of(41), 7);
   EXPECT_EQ(board.pool_of(42), 0);
   const auto tasks = board.take(10, 1500);
@@ -47,7 +57,7 @@ TEST(ProbeBoard, HandsTasksOutOnceUntilTheyExpire) {
   EXPECT_EQ(tasks[0].id, 41);
   EXPECT_EQ(tasks[0].target, "192.0.2.1");
   EXPECT_EQ(tasks[0].ports, (std::vector<int>{80, 443}));
-  EXPECT_EQ(tasks[0].timeout_ms, 500);
+  EXPECT_EQ(tasks[0].timeout_ms, 700) << "the plan's per-attempt timeout";
   EXPECT_TRUE(board.take(10, 1600).empty()) << "handed out once";
   EXPECT_TRUE(board.take(11, 1000 + 6000).empty()) << "expired before member 11 called in";
   EXPECT_TRUE(board.take(12, 1500).empty()) << "member 12 was not asked";
