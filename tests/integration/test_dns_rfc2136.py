@@ -63,37 +63,50 @@ class Rfc2136Cases:
         self.assertEqual(self.server.member("web", "lb1")["role"], "standby")
         self.assertNotIn(SECRET, self.server.log_text())
 
-    def test_wrong_secret_is_surfaced_and_fixing_it_completes_the_failover(self):
-        self.bind(tsig_secret=WRONG_SECRET)
+    def refused_binding(self, **overrides):
+        reply = self.server.request("PUT", "/api/v1/pools/web/dns", dict(self.dns.binding(), **overrides))
+        self.assertEqual(reply.status, 400, reply)
+        self.assertEqual(self.server.request("GET", "/api/v1/pools/web/dns").error_code, "dns_not_configured",
+                         "nothing is bound")
+        return reply
+
+    def test_wrong_secret_is_refused_when_binding(self):
+        reply = self.refused_binding(tsig_secret=WRONG_SECRET)
+        self.assertEqual(reply.error_code, "dns_notauth")
+        self.assertIn("BADSIG", reply.json["error"]["message"])
+        cli = self.server.cli("dns", "set", "web", "--provider", "rfc2136", "--server", f"127.0.0.1:{self.dns.port}",
+                              "--zone", "example.test", "--tsig-name", "balctl-key", "--tsig-secret", WRONG_SECRET)
+        self.assertEqual(cli.returncode, 1, cli.stdout)
+        self.assertIn("the TSIG secret is wrong (BADSIG)", cli.stderr)
+        self.assertNotIn(WRONG_SECRET, cli.stderr + self.server.log_text())
+
+    def test_a_key_rotated_after_binding_is_surfaced_and_fixing_it_completes_the_failover(self):
+        self.bind()
+        self.dns.stop()
+        self.dns.start(secret=WRONG_SECRET)  # the server's key was rotated behind balctl's back
         self.assertEqual(self.failover("--no-wait").returncode, 0)
         failed = wait_until(lambda: self.events("failover_failed"), 10, what="failover_failed event")
         self.assertIn("NOTAUTH", failed[0]["message"])
         self.assertIn("BADSIG", failed[0]["message"])
         self.assertEqual(self.dns.answer(), ["127.0.0.2"])
         self.assertEqual(self.server.member("web", "lb1")["role"], "active")
-        self.bind()  # the operator fixes the key; the retry (backoff 1 s, 2 s, ...) then goes through
+        self.bind(tsig_secret=WRONG_SECRET)  # the operator binds the new key; the retry then goes through
         wait_until(lambda: self.dns.answer() == ["127.0.0.3"], 15, what="record moved after the fix")
         wait_until(lambda: self.events("failover"), 5, what="failover event")
 
-    def test_unknown_key_name_is_badkey(self):
-        self.bind(tsig_name="nobody-knows-me")
-        self.failover("--no-wait")
-        failed = wait_until(lambda: self.events("failover_failed"), 10, what="failover_failed event")
-        self.assertIn("NOTAUTH", failed[0]["message"])
-        self.assertIn("BADKEY", failed[0]["message"])
+    def test_unknown_key_name_is_refused_as_badkey_when_binding(self):
+        reply = self.refused_binding(tsig_name="nobody-knows-me")
+        self.assertIn("NOTAUTH", reply.json["error"]["message"])
+        self.assertIn("BADKEY", reply.json["error"]["message"])
         self.assertEqual(self.dns.answer(), ["127.0.0.2"])
 
-    def test_zone_the_server_does_not_have(self):
+    def test_zone_the_server_does_not_have_is_refused_when_binding(self):
         reply = self.server.request("POST", "/api/v1/pools", {"name": "other", "hostname": "lb.missing.test"})
         self.assertEqual(reply.status, 201, reply)
-        self.server.enrolled_member("other", "o1", "127.0.0.2")
-        self.server.enrolled_member("other", "o2", "127.0.0.3")
         reply = self.server.request("PUT", "/api/v1/pools/other/dns", dict(self.dns.binding(), zone="missing.test"))
-        self.assertEqual(reply.status, 200, reply)
-        self.server.cli("failover", "other", "--to", "o2", "--force", "--no-wait")
-        failed = wait_until(lambda: [e for e in self.events("failover_failed") if e["pool"] == "other"], 10,
-                            what="failover_failed for the missing zone")
-        self.assertRegex(failed[0]["message"], r"NOTAUTH|REFUSED|NOTZONE|no SOA")
+        self.assertEqual(reply.status, 400, reply)
+        self.assertRegex(reply.json["error"]["message"], r"does not serve zone missing.test|NOTAUTH|not authoritative")
+        self.assertEqual(self.server.request("GET", "/api/v1/pools/other/dns").error_code, "dns_not_configured")
 
     def test_binding_outside_the_zone_is_refused(self):
         reply = self.server.request("PUT", "/api/v1/pools/web/dns", dict(self.dns.binding(), zone="other.test"))

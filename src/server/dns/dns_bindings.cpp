@@ -53,7 +53,7 @@ Result<BindingView> DnsBindings::set(std::string_view pool_name, const boost::js
     return Error::invalid("zone", "the pool's hostname " + pool->hostname + " is not inside zone " + *zone);
   }
   // A wrong token, zone or server is an error now, not at the first failover.
-  auto answers = make_provider(*config)->get_a_records(pool->hostname);
+  auto answers = make_provider(*config)->check_binding(pool->hostname);
   if (!answers) return binding_check_failed(*pool, answers.error());
   store::DnsBindingRecord record;
   record.pool_id = pool->id;

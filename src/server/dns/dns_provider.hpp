@@ -28,6 +28,9 @@ class DnsProvider {
   virtual Result<std::vector<std::string>> get_a_records(const std::string& fqdn) = 0;
   // The zone's SOA serial where the provider has one; proves that a change was published.
   virtual Result<std::optional<std::uint32_t>> soa_serial() { return std::optional<std::uint32_t>{}; }
+  // Proves a new binding works before it is stored (credentials, zone, server) and returns what `fqdn`
+  // answers now. For API providers a read of the record does both; RFC 2136 also proves its TSIG key.
+  virtual Result<std::vector<std::string>> check_binding(const std::string& fqdn) { return get_a_records(fqdn); }
 };
 
 }  // namespace balctl::dns

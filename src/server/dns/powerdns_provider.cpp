@@ -95,6 +95,11 @@ Result<std::vector<std::string>> PowerDnsProvider::get_a_records(const std::stri
   return addresses;
 }
 
+Result<std::vector<std::string>> PowerDnsProvider::check_binding(const std::string& fqdn) {
+  if (auto zone_object = zone(); !zone_object) return zone_object.error();
+  return get_a_records(fqdn);
+}
+
 Result<std::optional<std::uint32_t>> PowerDnsProvider::soa_serial() {
   if (!config_.verify_server.empty()) {
     auto server = verify_server(config_.verify_server);

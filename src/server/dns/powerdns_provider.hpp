@@ -16,6 +16,9 @@ class PowerDnsProvider final : public DnsProvider {
   Status set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) override;
   Result<std::vector<std::string>> get_a_records(const std::string& fqdn) override;
   Result<std::optional<std::uint32_t>> soa_serial() override;
+  // Reads the zone through the API (proves the key and the zone) even when records are verified through
+  // the DNS service, then answers as get_a_records does.
+  Result<std::vector<std::string>> check_binding(const std::string& fqdn) override;
 
  private:
   std::string zone_url() const;

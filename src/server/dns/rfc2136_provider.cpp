@@ -132,10 +132,6 @@ Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<s
   Owned o;
   o.resolver = ldns_resolver_new();  // only carries the TSIG key for signing
   const std::string key_name = config_.tsig_name + ".";
-  const std::string algorithm = config_.tsig_algorithm + ".";
-  ldns_resolver_set_tsig_keyname(o.resolver, key_name.c_str());
-  ldns_resolver_set_tsig_algorithm(o.resolver, algorithm.c_str());
-  ldns_resolver_set_tsig_keydata(o.resolver, config_.tsig_secret.c_str());
 
   if (current.empty()) {
     ldns_rr_list_push_rr(o.prerequisites, empty_rr(fqdn, LDNS_RR_CLASS_NONE));
@@ -150,10 +146,7 @@ Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<s
   o.update = ldns_update_pkt_new(ldns_dname_new_frm_str(config_.zone.c_str()), LDNS_RR_CLASS_IN, o.prerequisites,
                                  o.changes, nullptr);
   if (o.update == nullptr) return dns_error(Errc::internal, "dns_config", "cannot build the UPDATE message");
-  ldns_pkt_set_random_id(o.update);
-  if (ldns_update_pkt_tsig_add(o.update, o.resolver) != LDNS_STATUS_OK) {
-    return dns_error(Errc::invalid_argument, "dns_config", "cannot sign the update with TSIG key " + config_.tsig_name);
-  }
+  if (auto signed_ok = sign(o.update, o.resolver, true); !signed_ok) return signed_ok;
   auto reply = exchange(*address, o.update, where);
   if (!reply) return reply.error();
   o.answer = reply->packet;
@@ -166,6 +159,46 @@ Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<s
     return dns_error(Errc::forbidden, "dns_notauth", where + " sent a success reply whose TSIG signature does not verify");
   }
   return {};
+}
+
+Status Rfc2136Provider::sign(ldns_pkt* message, ldns_resolver* owner, bool update) const {
+  const std::string key_name = config_.tsig_name + ".";
+  const std::string algorithm = config_.tsig_algorithm + ".";
+  ldns_resolver_set_tsig_keyname(owner, key_name.c_str());
+  ldns_resolver_set_tsig_algorithm(owner, algorithm.c_str());
+  ldns_resolver_set_tsig_keydata(owner, config_.tsig_secret.c_str());
+  ldns_pkt_set_random_id(message);
+  const ldns_status status = update ? ldns_update_pkt_tsig_add(message, owner)
+                                    : ldns_pkt_tsig_sign(message, key_name.c_str(), config_.tsig_secret.c_str(), 300,
+                                                         algorithm.c_str(), nullptr);
+  if (status != LDNS_STATUS_OK) {
+    return dns_error(Errc::invalid_argument, "dns_config", "cannot sign with TSIG key " + config_.tsig_name);
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> Rfc2136Provider::check_binding(const std::string& fqdn) {
+  auto address = resolve_server_address(config_.server);
+  if (!address) return address.error();
+  const std::string where = *address + ":" + std::to_string(config_.port);
+  Owned o;
+  o.resolver = ldns_resolver_new();
+  o.update = ldns_pkt_query_new(ldns_dname_new_frm_str(config_.zone.c_str()), LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
+  if (o.update == nullptr) return dns_error(Errc::internal, "dns_config", "cannot build the SOA query");
+  if (auto signed_ok = sign(o.update, o.resolver, false); !signed_ok) return signed_ok.error();
+  auto reply = exchange(*address, o.update, where);
+  if (!reply) return reply.error();
+  o.answer = reply->packet;
+  const int rcode = ldns_pkt_get_rcode(o.answer);
+  if (rcode == LDNS_RCODE_REFUSED) {
+    return dns_error(Errc::not_found, "dns_notzone",
+                     where + " refused a query for zone " + config_.zone + ": it does not serve zone " + config_.zone);
+  }
+  if (rcode != LDNS_RCODE_NOERROR) return explain_rcode(rcode, tsig_error(o.answer), where, config_.zone);
+  if (!ldns_pkt_aa(o.answer)) {
+    return dns_error(Errc::forbidden, "dns_notauth", where + " is not authoritative for zone " + config_.zone);
+  }
+  return get_a_records(fqdn);
 }
 
 Result<Rfc2136Provider::Reply> Rfc2136Provider::exchange(const std::string& address, ldns_pkt* update,
@@ -196,7 +229,7 @@ Result<Rfc2136Provider::Reply> Rfc2136Provider::exchange(const std::string& addr
   free(destination);  // NOLINT: allocated by ldns
   if (status != LDNS_STATUS_OK || reply.packet == nullptr) {
     return dns_error(Errc::unavailable, "dns_unreachable",
-                     "no answer from " + where + " to the update: " + ldns_get_errorstr_by_id(status));
+                     "no answer from " + where + ": " + ldns_get_errorstr_by_id(status));
   }
   return reply;
 }

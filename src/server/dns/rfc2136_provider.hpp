@@ -12,6 +12,7 @@
 #include "server/dns/provider_config.hpp"
 
 struct ldns_struct_pkt;
+struct ldns_struct_resolver;
 
 namespace balctl::dns {
 
@@ -23,6 +24,9 @@ class Rfc2136Provider final : public DnsProvider {
   Status set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) override;
   Result<std::vector<std::string>> get_a_records(const std::string& fqdn) override;
   Result<std::optional<std::uint32_t>> soa_serial() override;
+  // A TSIG-signed SOA query of the zone: a wrong key or secret is refused (NOTAUTH with BADKEY/BADSIG)
+  // and a server that is not authoritative for the zone is found, before any failover needs them.
+  Result<std::vector<std::string>> check_binding(const std::string& fqdn) override;
 
  private:
   struct Reply {
@@ -31,6 +35,8 @@ class Rfc2136Provider final : public DnsProvider {
   };
   Status send_update(const std::string& fqdn, const std::vector<std::string>& current, const std::string& ipv4,
                      std::int64_t ttl);
+  // Signs `message` with the binding's TSIG key; the resolver in `owned` carries the key.
+  Status sign(ldns_struct_pkt* message, ldns_struct_resolver* owner, bool update) const;
   Result<Reply> exchange(const std::string& address, ldns_struct_pkt* update, const std::string& where);
 
   Rfc2136Config config_;

@@ -73,7 +73,7 @@ class DecisionEngine {
   // Configuration, mirrored from the store.
   void put_pool(const PoolSettings& pool);
   // A DNS provider was bound, replaced or removed: forget what was published and read through the old one.
-  void binding_changed(std::int64_t pool_id);
+  Actions binding_changed(std::int64_t pool_id);
   void remove_pool(std::int64_t pool_id);
   void put_member(const MemberSettings& member);
   void remove_member(std::int64_t member_id);
@@ -233,6 +233,8 @@ class DecisionEngine {
   void finish_republish(Pool& p, const Status& result, std::int64_t now, Actions& out);
   void record_published(Pool& p, const std::string& address, std::int64_t now);
   std::string expected_address(const Pool& p) const;
+  // Persists the pool's failover state as it is now (published address, the switch under way if any).
+  void persist_state(const Pool& p, Actions& out) const;
 
   struct SwitchOptions {
     bool planned = false;         // the old active goes to maintenance

@@ -85,12 +85,13 @@ void DecisionEngine::start_round(Pool& p, const Member& active, std::int64_t now
 }
 
 // Complete: everyone answered, the deadline passed, or the answers in already decide the majority of
-// answers whatever the missing ones would say.
+// answers whatever the missing ones would say (for "reachable": a majority of everyone asked, so that an
+// early reachable verdict does not leave the standbys out of the count).
 bool DecisionEngine::round_complete(const Pool& p, std::int64_t now) const {
   const ProbeRound& r = p.confirming->round;
   const int voters = 1 + static_cast<int>(r.asked.size());
   const int heard = static_cast<int>(r.voted.size());
-  return heard == voters || now >= r.deadline || r.unreachable * 2 > voters || r.reachable * 2 >= voters;
+  return heard == voters || now >= r.deadline || r.unreachable * 2 > voters || r.reachable * 2 > voters;
 }
 
 void DecisionEngine::judge_round(Pool& p) {

@@ -73,8 +73,11 @@ void DecisionEngine::consider_record(Pool& p, const Member& active, std::int64_t
     p.republish.reset();  // the active's address changed meanwhile
   }
   if (desired.empty()) return;
-  if (p.s.dns_sync && desired != p.published_ip) {
-    start_republish(p, desired, Purpose::sync, "system", now, out);
+  // The active's address is not what was published: dns-sync saw it move, or the active changed without
+  // a switch (the first member to enrol after the pool lost its active). Not for a record that was never
+  // published through this binding (--no-publish).
+  if (desired != p.published_ip && (p.s.dns_sync || !p.published_ip.empty())) {
+    start_republish(p, desired, p.s.dns_sync ? Purpose::sync : Purpose::publish, "system", now, out);
     return;
   }
   schedule_record_check(p, now, out);
@@ -117,7 +120,10 @@ Actions DecisionEngine::on_record_observed(std::int64_t pool_id, std::int64_t ep
     }
     r.state = RecordState::matches;
     r.drift_noted = false;
-    p.published_ip = expected;
+    if (p.published_ip != expected) {
+      p.published_ip = expected;
+      persist_state(p, out);
+    }
   } else {
     r.state = RecordState::mismatch;
     if (!r.drift_noted) {
@@ -170,9 +176,10 @@ void DecisionEngine::finish_republish(Pool& p, const Status& result, std::int64_
   const auto words = words_for(r.purpose);
   if (result) {
     event(out, p, words.done, name_of(p.active), r.actor,
-          p.s.hostname + " now points at " + words.what + " " + r.ipv4 + ", verified at the authority");
+          p.s.hostname + " now points at " + words.what + ", verified at the authority: " + r.ipv4);
     record_published(p, r.ipv4, now);
     p.republish.reset();
+    persist_state(p, out);  // what was published survives a restart (repair after a restart needs it)
     return;
   }
   r.next_attempt = now + retry_delay(r.attempts);

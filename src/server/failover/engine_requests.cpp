@@ -19,9 +19,10 @@ void DecisionEngine::put_pool(const PoolSettings& pool) {
   p.s = pool;
 }
 
-void DecisionEngine::binding_changed(std::int64_t pool_id) {
+Actions DecisionEngine::binding_changed(std::int64_t pool_id) {
+  Actions out;
   const auto it = pools_.find(pool_id);
-  if (it == pools_.end()) return;
+  if (it == pools_.end()) return out;
   Pool& p = it->second;
   // Nothing has been published through the new binding yet, and what the old one read says nothing.
   p.published_ip.clear();
@@ -30,6 +31,16 @@ void DecisionEngine::binding_changed(std::int64_t pool_id) {
   p.record_check_in_flight = false;
   p.next_record_check = kNever;
   ++p.record_epoch;
+  persist_state(p, out);
+  return out;
+}
+
+void DecisionEngine::persist_state(const Pool& p, Actions& out) const {
+  if (p.switching) {
+    out.emplace_back(PersistPending{p.s.id, p.switching->target, p.switching->reason, p.switching->actor});
+  } else {
+    out.emplace_back(PersistPending{p.s.id, std::nullopt, {}, {}});
+  }
 }
 
 void DecisionEngine::remove_pool(std::int64_t pool_id) {

@@ -200,9 +200,13 @@ void FailoverService::dns_binding_changed(std::int64_t pool_id) {
   for (const auto& pool : *pools) {
     if (pool.id != pool_id) continue;
     const auto settings = settings_of(pool);
-    std::lock_guard lock(engine_mutex_);
-    engine_.put_pool(settings);
-    engine_.binding_changed(pool_id);
+    Actions actions;
+    {
+      std::lock_guard lock(engine_mutex_);
+      engine_.put_pool(settings);
+      actions = engine_.binding_changed(pool_id);
+    }
+    execute(actions);
   }
 }
 
@@ -244,9 +248,10 @@ Result<Plan> FailoverService::retry_switch(std::string_view pool_name, const std
 Result<Plan> FailoverService::after_binding(std::int64_t pool_id, const std::vector<std::string>& answers,
                                             bool publish, const std::string& actor) {
   return with_engine([&](DecisionEngine& engine, std::int64_t now, Actions& out) -> Result<Plan> {
+    if (publish) return engine.publish(pool_id, actor, now, out);
+    // Not publishing: what the record answers is judged (dns_mismatch, one dns_drift) but left alone.
     auto observed = engine.on_record_observed(pool_id, 0, answers, now);
     out.insert(out.end(), observed.begin(), observed.end());
-    if (publish) return engine.publish(pool_id, actor, now, out);
     return Plan{"not publishing (--no-publish): balctl leaves the record as it is until a failover or 'balctl "
                 "failover POOL --to ACTIVE'",
                 std::nullopt};

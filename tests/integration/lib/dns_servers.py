@@ -75,6 +75,13 @@ class _Process:
     def answer(self, name=f"lb.{ZONE}"):
         return dig(self.port, name)
 
+    def change_record(self, address, name=f"lb.{ZONE}", secret=SECRET):
+        """Someone else edits the record (a colleague, a script): a TSIG-signed update with nsupdate."""
+        commands = (f"server 127.0.0.1 {self.port}\nzone {ZONE}\nupdate delete {name}. A\n"
+                    f"update add {name}. 30 A {address}\nsend\n")
+        subprocess.run(["nsupdate", "-y", f"hmac-sha256:{KEY_NAME}:{secret}"], input=commands, text=True,
+                       check=True, capture_output=True, timeout=10)
+
     def binding(self, key_name=KEY_NAME, secret=SECRET, zone=ZONE, port=None):
         return {"provider": "rfc2136", "server": "127.0.0.1", "port": port or self.port, "zone": zone,
                 "tsig_name": key_name, "tsig_algorithm": "hmac-sha256", "tsig_secret": secret}
@@ -83,7 +90,8 @@ class _Process:
 class Bind(_Process):
     name = "named"
 
-    def start(self, initial_a="127.0.0.2"):
+    def start(self, initial_a="127.0.0.2", secret=SECRET):
+        """secret: the TSIG secret the server knows (another one simulates a key rotated on the server)."""
         with open(os.path.join(self.dir, f"{ZONE}.db"), "w") as f:
             f.write(zone_file(initial_a))
         for journal in (f"{ZONE}.db.jnl",):
@@ -101,7 +109,7 @@ class Bind(_Process):
     notify no;
 }};
 controls {{ }};
-key "{KEY_NAME}" {{ algorithm hmac-sha256; secret "{SECRET}"; }};
+key "{KEY_NAME}" {{ algorithm hmac-sha256; secret "{secret}"; }};
 zone "{ZONE}" {{ type primary; file "{self.dir}/{ZONE}.db"; allow-update {{ key "{KEY_NAME}"; }}; }};
 """)
         return self._spawn(["named", "-g", "-4", "-c", os.path.join(self.dir, "named.conf")])
@@ -110,7 +118,7 @@ zone "{ZONE}" {{ type primary; file "{self.dir}/{ZONE}.db"; allow-update {{ key 
 class Knot(_Process):
     name = "knotd"
 
-    def start(self, initial_a="127.0.0.2"):
+    def start(self, initial_a="127.0.0.2", secret=SECRET):
         with open(os.path.join(self.dir, f"{ZONE}.zone"), "w") as f:
             f.write(zone_file(initial_a))
         shutil.rmtree(os.path.join(self.dir, "db"), ignore_errors=True)
@@ -126,7 +134,7 @@ log:
 key:
   - id: {KEY_NAME}
     algorithm: hmac-sha256
-    secret: {SECRET}
+    secret: {secret}
 acl:
   - id: balctl_update
     key: {KEY_NAME}

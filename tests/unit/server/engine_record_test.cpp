@@ -155,6 +155,27 @@ TEST_F(RecordTest, AMatchingReadBackCountsAsPublished) {
   EXPECT_TRUE(first<ApplyDns>(drifted)) << "from then on drift is repaired";
 }
 
+TEST_F(RecordTest, AnActiveChangedWithoutASwitchIsPublished) {
+  published();
+  // The store made another member active (the first to enrol after the pool lost its active).
+  member(kA, "lb-a", "192.0.2.1", "standby", 100);
+  member(kB, "lb-b", "192.0.2.2", "active", 100);
+  const auto apply = first<ApplyDns>(run_healthy(now_ + 1000));
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->ipv4, "192.0.2.2");
+  EXPECT_TRUE(has_event(dns_ok(*apply), "dns_published"));
+}
+
+TEST_F(RecordTest, APublishedAddressIsPersisted) {
+  run_healthy(kStart + 5000);
+  Actions out;
+  ASSERT_TRUE(engine_->publish(kPool, "t", now_, out).ok());
+  const auto done = dns_ok(*first<ApplyDns>(out));
+  const auto persisted = first<PersistPending>(done);
+  ASSERT_TRUE(persisted) << "so that a restart knows what was published (repair after a restart)";
+  EXPECT_FALSE(persisted->target_member_id);
+}
+
 TEST_F(RecordTest, AFailedReadBackChangesNothing) {
   published();
   const auto out = engine_->on_record_observed(kPool, 0, Answer(Error{Errc::unavailable, "dns_timeout", "slow", {}}),
