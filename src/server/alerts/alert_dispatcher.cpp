@@ -18,10 +18,10 @@ std::string key_of(const Alert& alert) { return alert.kind + "|" + alert.pool + 
 }  // namespace
 
 bool is_alert_kind(const std::string& event_kind) {
-  static constexpr std::array<std::string_view, 7> kKinds = {
-      "failover",       "failover_failed",   "pool_down",
-      "member_offline", "member_online",     "dns_verify_failed",
-      "lost_contact_reachable"};
+  static constexpr std::array<std::string_view, 11> kKinds = {
+      "failover",       "failover_failed", "pool_down",         "pool_recovered",         "member_offline",
+      "member_online",  "dns_verify_failed", "dns_drift",       "dns_repair_failed",      "lost_contact_reachable",
+      "failover_cancelled"};
   return std::find(kKinds.begin(), kKinds.end(), event_kind) != kKinds.end();
 }
 

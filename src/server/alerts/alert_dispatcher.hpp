@@ -1,5 +1,6 @@
-// Turns events into alerts: failover, failover_failed, pool_down, member_offline, member_online,
-// dns_verify_failed and lost_contact_reachable go to every channel. The same alert (kind, pool, member)
+// Turns events into alerts: failover, failover_failed, failover_cancelled, pool_down, pool_recovered,
+// member_offline, member_online, dns_verify_failed, dns_drift, dns_repair_failed and lost_contact_reachable
+// go to every channel. The same alert (kind, pool, member)
 // is sent at most once per de-duplication window and all alerts share a per-minute budget; what is held
 // back is counted and reported with the next alert of its kind. Failed deliveries are retried with
 // exponential backoff on the dispatcher's own thread.

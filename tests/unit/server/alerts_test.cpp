@@ -94,6 +94,8 @@ TEST(Webhook, JsonAndSlackBodies) {
 TEST(Dispatcher, OnlyAlertKindsAreSent) {
   EXPECT_TRUE(is_alert_kind("failover"));
   EXPECT_TRUE(is_alert_kind("member_offline"));
+  EXPECT_TRUE(is_alert_kind("pool_recovered"));
+  EXPECT_TRUE(is_alert_kind("dns_drift"));
   EXPECT_FALSE(is_alert_kind("pool_created"));
   EXPECT_FALSE(is_alert_kind("heartbeat_refused"));
 }
