@@ -186,7 +186,10 @@ class HeartbeatTest(unittest.TestCase):
 
     def test_removed_member_can_no_longer_heartbeat(self):
         self.assertEqual(self.server.heartbeat(self.secret).status, 200)
-        self.assertEqual(self.server.request("DELETE", "/api/v1/pools/web/members/lb1").status, 200)
+        refused = self.server.request("DELETE", "/api/v1/pools/web/members/lb1")
+        self.assertEqual((refused.status, refused.error_code), (409, "member_is_active"), "the active, no standby")
+        self.assertEqual(self.server.heartbeat(self.secret).status, 200, "still a member")
+        self.assertEqual(self.server.request("DELETE", "/api/v1/pools/web/members/lb1?force=true").status, 200)
         self.assertEqual(self.server.heartbeat(self.secret).status, 401)
 
     def test_liveness_reaches_the_store_within_a_flush_interval(self):

@@ -62,7 +62,11 @@ class CliTest(unittest.TestCase):
         for kind in ("pool_created", "member_added", "member_enrolled", "pool_updated"):
             self.assertIn(kind, out)
         self.run_ok("member", "rekey", "cli", "lb1.example.com")
-        self.run_ok("member", "remove", "cli", "lb1.example.com")
+        refused = self.server.cli("member", "remove", "cli", "lb1.example.com")
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("is the active member of cli", refused.stderr)
+        self.assertIn("use --force", refused.stderr)
+        self.run_ok("member", "remove", "cli", "lb1.example.com", "--force")
         self.run_ok("pool", "delete", "cli")
         self.assertNotIn("cli.example.com", self.run_ok("pool", "list"))
 
