@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 import time
 
+import netns
 from harness import AGENT, free_port, wait_until
 
 HAPROXY_CONFIG = """global
@@ -27,16 +28,18 @@ listen health
 
 class Haproxy:
     """HAProxy in master-worker mode in the foreground (as systemd runs it) with a stats socket and a
-    pidfile naming the master."""
+    pidfile naming the master. In network namespace `namespace` when given (then `address` is not local
+    here: pass both ports)."""
 
-    def __init__(self, directory, address="127.0.0.1", port=None):
+    def __init__(self, directory, address="127.0.0.1", port=None, health_port=None, namespace=None):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.address = address
+        self.namespace = namespace
         self.socket = os.path.join(directory, "admin.sock")
         self.pidfile = os.path.join(directory, "haproxy.pid")
         self.port = port or free_port(address)
-        self.health_port = free_port(address)
+        self.health_port = health_port or free_port(address)
         self.config = os.path.join(directory, "haproxy.cfg")
         with open(self.config, "w") as f:
             f.write(HAPROXY_CONFIG.format(socket=self.socket, address=address, port=self.port,
@@ -48,7 +51,8 @@ class Haproxy:
             if os.path.exists(stale):
                 os.unlink(stale)
         self.log = open(os.path.join(self.dir, "haproxy.log"), "ab")
-        self.process = subprocess.Popen(["haproxy", "-W", "-db", "-f", self.config, "-p", self.pidfile],
+        self.process = subprocess.Popen(netns.command(self.namespace, ["haproxy", "-W", "-db", "-f", self.config,
+                                                                   "-p", self.pidfile]),
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_until(lambda: os.path.exists(self.socket) and os.path.exists(self.pidfile), 10, what="haproxy start")
         return self
@@ -71,17 +75,20 @@ class Haproxy:
 
 
 class Agent:
-    """One balctl-agent with its own config and state directories."""
+    """One balctl-agent with its own config and state directories (in network namespace `namespace` when
+    given)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, namespace=None):
         self.dir = directory
+        self.namespace = namespace
         self.config_dir = os.path.join(directory, "etc")
         self.state_dir = os.path.join(directory, "state")
         self.log_path = os.path.join(directory, "agent.log")
         self.process = None
 
     def run(self, *args, timeout=30):
-        return subprocess.run([AGENT, *args], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(netns.command(self.namespace, [AGENT, *args]), capture_output=True, text=True,
+                              timeout=timeout)
 
     def enrol(self, server, key, hostname, *extra):
         return self.run("--enrol", "--key", key, "--hostname", hostname, "--api-base", server.url,
@@ -95,8 +102,8 @@ class Agent:
 
     def start(self, *extra, log_level="debug"):
         self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([AGENT, "--config-dir", self.config_dir, "--state-dir", self.state_dir,
-                                         "--log-level", log_level, *extra], stdout=self.log, stderr=subprocess.STDOUT)
+        argv = [AGENT, "--config-dir", self.config_dir, "--state-dir", self.state_dir, "--log-level", log_level, *extra]
+        self.process = subprocess.Popen(netns.command(self.namespace, argv), stdout=self.log, stderr=subprocess.STDOUT)
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
