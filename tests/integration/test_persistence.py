@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from harness import BALCTL, Server, wait_until  # noqa: E402
+from harness import BALCTL, Server, free_port, wait_until  # noqa: E402
 
 
 class PersistenceTest(unittest.TestCase):
@@ -166,6 +166,25 @@ class PersistenceTest(unittest.TestCase):
         self.assertNotIn(secret, self.server.log_text())
         with open(os.path.join(self.server.data_dir, "balctl.db"), "rb") as f:
             self.assertNotIn(secret.encode(), f.read())
+        self.server.start()
+
+    def test_second_server_on_the_same_data_dir_exits_naming_the_first(self):
+        first_pid = self.server.process.pid
+        with open(os.path.join(self.server.data_dir, "balctl.lock")) as f:
+            self.assertEqual(f.read(), f"{first_pid}\n")
+        second = subprocess.run([BALCTL, "serve", "--data-dir", self.server.data_dir, "--listen",
+                                 f"127.0.0.1:{free_port()}"], capture_output=True, text=True, timeout=20)
+        self.assertEqual(second.returncode, 1, second.stderr)
+        self.assertIn(f"in use by another balctl serve (PID {first_pid}", second.stderr)
+        self.assertNotIn("schema_migrated", second.stderr, "refused before the database was opened")
+        self.assertEqual(self.server.request("GET", "/healthz", token=None).status, 200, "the first one is unharmed")
+        # kill -9 runs no clean-up, but the kernel drops the lock with the process: a restart is not blocked.
+        self.server.kill9()
+        self.server.start()
+        with open(os.path.join(self.server.data_dir, "balctl.lock")) as f:
+            self.assertEqual(f.read(), f"{self.server.process.pid}\n")
+        # And after a graceful stop too.
+        self.server.stop()
         self.server.start()
 
     def test_port_in_use_is_a_clear_start_failure(self):

@@ -13,9 +13,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/cpu_affinity.hpp"
 #include "common/crypto.hpp"
 #include "common/files.hpp"
-#include "common/cpu_affinity.hpp"
 #include "common/heap.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
@@ -25,6 +25,7 @@
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
 #include "server/api/agent_assets.hpp"
+#include "server/app/data_dir_lock.hpp"
 #include "server/auth/admin_tokens.hpp"
 #include "server/auth/secret_box.hpp"
 #include "server/auth/signing_key.hpp"
@@ -197,6 +198,9 @@ int run_server(const ServeOptions& options) {
 
   if (auto status = files::ensure_directory(options.data_dir, 0700); !status)
     return fail_start(status.error());
+  // Before the database is opened: a second server on this directory must not even run its migrations.
+  auto data_dir_lock = DataDirLock::acquire(options.data_dir);
+  if (!data_dir_lock) return fail_start(data_dir_lock.error());
   auto store = store::open_sqlite_store(options.data_dir / "balctl.db");
   if (!store) return fail_start(store.error());
   Components c(std::move(*store));
