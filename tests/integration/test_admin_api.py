@@ -175,6 +175,26 @@ class AdminApiTest(unittest.TestCase):
         self.assert_refused(self.server.request("DELETE", f"{path}/ghost.example.com"), 404, "member_not_found")
         self.assertEqual(self.snapshot(), before)
 
+    def test_one_pool_per_hostname_and_one_member_per_address(self):
+        self.server.create_pool(self.pool, "uniq.example.com")
+        other = self.pool + "-2"
+        self.server.create_pool(other, "uniq2.example.com")
+        before = self.snapshot()
+        for method, path, body in (("POST", "/api/v1/pools", {"name": self.pool + "-3", "hostname": "UNIQ.example.com."}),
+                                   ("PATCH", f"/api/v1/pools/{other}", {"hostname": "uniq.example.com"})):
+            reply = self.server.request(method, path, body)
+            self.assert_refused(reply, 409, "hostname_in_use", "hostname")
+            self.assertIn(f"already managed by pool '{self.pool}'", reply.json["error"]["message"])
+        self.assertEqual(self.snapshot(), before)
+        path = f"/api/v1/pools/{self.pool}/members"
+        self.server.add_member(self.pool, "lb1", "192.0.2.50")
+        reply = self.server.request("POST", path, {"hostname": "lb2", "ipv4": "192.0.2.50"})
+        self.assert_refused(reply, 409, "ipv4_in_use", "ipv4")
+        self.assertIn(f"already used by member 'lb1' of pool '{self.pool}'", reply.json["error"]["message"])
+        # Members of different pools may share an address (one HAProxy serving several hostnames).
+        self.assertEqual(self.server.request("POST", f"/api/v1/pools/{other}/members",
+                                             {"hostname": "lb1", "ipv4": "192.0.2.50"}).status, 201)
+
     def test_pool_delete_refuses_non_empty_pool_unless_forced(self):
         self.server.create_pool(self.pool, "del.example.com")
         self.server.add_member(self.pool, "lb1", "192.0.2.10")

@@ -1,5 +1,10 @@
 #include "server/fleet/fleet_service.hpp"
 
+#include <map>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "server/fleet/enrolment_keys.hpp"
@@ -10,6 +15,49 @@ namespace {
 store::EventRecord event(const char* kind, std::string pool, std::string member, std::string_view actor,
                          std::string message) {
   return store::EventRecord{0, 0, kind, std::move(pool), std::move(member), std::string(actor), std::move(message)};
+}
+
+// Two pools managing one hostname would each point its record at their own active.
+Error hostname_in_use(const std::string& hostname, const std::string& other_pool) {
+  return Error{Errc::conflict, "hostname_in_use",
+               "hostname " + hostname + " is already managed by pool '" + other_pool +
+                   "'; a hostname can belong to one pool only",
+               "hostname"};
+}
+
+// Two members of one pool on one address: a failover between them would change nothing and report success.
+// Members of different pools may share an address: one HAProxy often serves several hostnames, and each
+// pool only ever changes its own record.
+Error ipv4_in_use(const std::string& ipv4, const std::string& other_member, const std::string& pool) {
+  return Error{Errc::conflict, "ipv4_in_use",
+               "address " + ipv4 + " is already used by member '" + other_member + "' of pool '" + pool +
+                   "'; each member of a pool needs its own address",
+               "ipv4"};
+}
+
+// Databases from before uniqueness was enforced may hold such duplicates (migration 5 keeps them so that
+// the server starts); say so at every start until they are resolved.
+void warn_about_duplicates(const std::vector<store::PoolRecord>& pools,
+                           const std::vector<store::MemberRecord>& members) {
+  std::map<std::string, const store::PoolRecord*> by_hostname;
+  std::map<std::int64_t, const store::PoolRecord*> by_id;
+  for (const auto& pool : pools) {
+    by_id[pool.id] = &pool;
+    const auto [first, inserted] = by_hostname.try_emplace(pool.hostname, &pool);
+    if (!inserted) {
+      spdlog::warn("duplicate_hostname hostname={} pool={} other_pool={}", pool.hostname, pool.name,
+                   first->second->name);
+    }
+  }
+  std::map<std::pair<std::int64_t, std::string>, const store::MemberRecord*> by_address;
+  for (const auto& member : members) {
+    const auto [first, inserted] = by_address.try_emplace({member.pool_id, member.ipv4}, &member);
+    if (!inserted) {
+      const auto pool = by_id.find(member.pool_id);
+      spdlog::warn("duplicate_ipv4 ipv4={} pool={} member={} other_member={}", member.ipv4,
+                   pool == by_id.end() ? "" : pool->second->name, member.hostname, first->second->hostname);
+    }
+  }
 }
 
 }  // namespace
@@ -25,6 +73,7 @@ Status FleetService::load() {
   auto members = store_.list_members(std::nullopt);
   if (!members) return members.error();
   for (const auto& member : *members) registry_.put_member(member);
+  warn_about_duplicates(*pools, *members);
   auto states = store_.load_states();
   if (!states) return states.error();
   const auto now_steady = time::steady_ms_now();
@@ -33,7 +82,15 @@ Status FleetService::load() {
   return {};
 }
 
+Status FleetService::check_hostname_free(const std::string& hostname) {
+  auto holder = store_.find_pool_by_hostname(hostname);
+  if (!holder) return holder.error();
+  if (*holder) return hostname_in_use(hostname, (*holder)->name);
+  return {};
+}
+
 Result<store::PoolRecord> FleetService::create_pool(const PoolSpec& spec, std::string_view actor) {
+  if (auto free = check_hostname_free(spec.hostname); !free) return free.error();
   store::PoolRecord pool;
   pool.name = spec.name;
   pool.hostname = spec.hostname;
@@ -95,6 +152,9 @@ Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const
                                                     std::string_view actor) {
   auto pool = store_.find_pool(name);
   if (!pool) return pool;
+  if (patch.hostname && *patch.hostname != pool->hostname) {
+    if (auto free = check_hostname_free(*patch.hostname); !free) return free.error();
+  }
   store::PoolRecord updated = *pool;
   if (patch.hostname) updated.hostname = *patch.hostname;
   if (patch.delay_s) updated.delay_s = *patch.delay_s;
@@ -157,6 +217,13 @@ Result<IssuedKey> FleetService::add_member(std::string_view pool_name, const Mem
                                            std::string_view actor) {
   auto pool = store_.find_pool(pool_name);
   if (!pool) return pool.error();
+  auto others = store_.list_members(pool->id);
+  if (!others) return others.error();
+  for (const auto& other : *others) {
+    // A hostname already in the pool is the store's member_exists, whatever the address.
+    if (other.ipv4 == spec.ipv4 && other.hostname != spec.hostname)
+      return ipv4_in_use(spec.ipv4, other.hostname, pool->name);
+  }
   store::MemberRecord member;
   member.pool_id = pool->id;
   member.hostname = spec.hostname;

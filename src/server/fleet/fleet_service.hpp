@@ -54,12 +54,14 @@ class FleetService {
   // Fills the registry and the liveness table from the store; called once at start.
   Status load();
 
+  // Errors include hostname_in_use (409) when another pool manages the hostname.
   Result<store::PoolRecord> create_pool(const PoolSpec& spec, std::string_view actor);
   Result<std::vector<PoolView>> list_pools();
   Result<PoolView> get_pool(std::string_view name);
   Result<store::PoolRecord> update_pool(std::string_view name, const PoolPatch& patch, std::string_view actor);
   Status delete_pool(std::string_view name, bool force, std::string_view actor);
 
+  // Errors include ipv4_in_use (409) when another member of the pool has the address.
   Result<IssuedKey> add_member(std::string_view pool, const MemberSpec& spec, std::string_view actor);
   Result<MemberView> get_member(std::string_view pool, std::string_view hostname);
   // The last full report the member sent, as JSON text, when one has been stored.
@@ -76,6 +78,8 @@ class FleetService {
   MemberView view_of(const store::MemberRecord& member, std::int64_t delay_s) const;
   Result<PoolView> build_view(const store::PoolRecord& pool);
   Result<IssuedKey> issue_key(const store::PoolRecord& pool, const store::MemberRecord& member, std::int64_t ttl_s);
+  // Conflict "hostname_in_use" naming the pool that already manages `hostname`.
+  Status check_hostname_free(const std::string& hostname);
 
   store::Store& store_;
   Registry& registry_;

@@ -10,7 +10,7 @@ namespace balctl::store {
 namespace {
 
 // Append-only: never edit a shipped migration, add a new one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: pools, members, enrollment keys, admin tokens, events, last known member state.
     R"sql(
 CREATE TABLE pools (
@@ -120,6 +120,37 @@ ALTER TABLE member_state DROP COLUMN report_json;
     // 4: whether a record found pointing elsewhere is repaired (drift repair, on by default).
     R"sql(
 ALTER TABLE pools ADD COLUMN dns_repair INTEGER NOT NULL DEFAULT 1;
+)sql",
+    // 5: one pool per managed hostname, one member per IPv4 within a pool (two members on one address
+    // make a failover between them a no-op that reports success). A database written before this was
+    // enforced may break it and must still open: the rows that repeat an earlier row's value are marked
+    // legacy_duplicate, left out of the unique indexes and named in an event. The earliest row of each
+    // group stays indexed; changing a marked pool's hostname clears its mark.
+    R"sql(
+ALTER TABLE pools ADD COLUMN legacy_duplicate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE members ADD COLUMN legacy_duplicate INTEGER NOT NULL DEFAULT 0;
+UPDATE pools SET legacy_duplicate = 1 WHERE EXISTS
+  (SELECT 1 FROM pools AS earlier WHERE earlier.hostname = pools.hostname AND earlier.id < pools.id);
+UPDATE members SET legacy_duplicate = 1 WHERE EXISTS
+  (SELECT 1 FROM members AS earlier
+   WHERE earlier.pool_id = members.pool_id AND earlier.ipv4 = members.ipv4 AND earlier.id < members.id);
+CREATE UNIQUE INDEX pools_hostname ON pools(hostname) WHERE legacy_duplicate = 0;
+CREATE UNIQUE INDEX members_pool_ipv4 ON members(pool_id, ipv4) WHERE legacy_duplicate = 0;
+INSERT INTO events (at_ms, kind, pool, member, actor, message)
+  SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'duplicate_hostname', p.name, '',
+         'system',
+         'pool manages hostname ' || p.hostname || ' as pool ''' || e.name || ''' does (both created before '
+         || 'balctl refused this): give one of them another hostname or delete it'
+  FROM pools AS p JOIN pools AS e ON e.id = (SELECT MIN(id) FROM pools WHERE hostname = p.hostname)
+  WHERE p.legacy_duplicate = 1 ORDER BY p.id;
+INSERT INTO events (at_ms, kind, pool, member, actor, message)
+  SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'duplicate_ipv4', p.name, m.hostname,
+         'system', 'member has address ' || m.ipv4 || ' as member ''' || e.hostname || ''' of this pool does '
+         || '(both added before balctl refused this): remove one of them and add it again with its own '
+         || 'address'
+  FROM members AS m JOIN pools AS p ON p.id = m.pool_id
+  JOIN members AS e ON e.id = (SELECT MIN(id) FROM members WHERE pool_id = m.pool_id AND ipv4 = m.ipv4)
+  WHERE m.legacy_duplicate = 1 ORDER BY m.id;
 )sql",
 };
 

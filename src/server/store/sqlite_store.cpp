@@ -13,6 +13,18 @@ namespace {
 
 using namespace rows;
 
+// Which unique constraint a conflict broke, from SQLite's "UNIQUE constraint failed: pools.hostname".
+bool violates(const Error& error, std::string_view columns) {
+  return error.kind == Errc::conflict && error.message.find(columns) != std::string::npos;
+}
+
+// The unique indexes of migration 5 are the backstop; FleetService checks first and names the other pool
+// or member, so these messages are only seen when two admin requests race.
+Error hostname_in_use(std::string_view hostname) {
+  return Error{Errc::conflict, "hostname_in_use",
+               "hostname " + std::string(hostname) + " is already managed by another pool", "hostname"};
+}
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(Database db) : db_(std::move(db)) {}
@@ -26,6 +38,11 @@ class SqliteStore final : public Store {
     s->bind(1, pool.name).bind(2, pool.hostname).bind(3, pool.preset).bind(4, pool.delay_s);
     s->bind(5, pool.haproxy_grace_s).bind(6, pool.failback).bind(7, pool.ttl_s).bind(8, pool.created_ms);
     if (auto status = s->run(); !status) {
+      // A row can break both constraints and SQLite names the first index it checked: the name wins.
+      if (violates(status.error(), "pools.hostname") &&
+          !exists("SELECT 1 FROM pools WHERE name = ?", pool.name)) {
+        return hostname_in_use(pool.hostname);
+      }
       if (status.error().kind == Errc::conflict) {
         return Error::conflict("pool_exists", "a pool named '" + pool.name + "' already exists");
       }
@@ -52,21 +69,35 @@ class SqliteStore final : public Store {
         *s, read_pool, Error::not_found("pool_not_found", "no pool named '" + std::string(name) + "'"));
   }
 
+  Result<std::optional<PoolRecord>> find_pool_by_hostname(std::string_view hostname) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare(std::string("SELECT ") + kPoolColumns +
+                         " FROM pools WHERE hostname = ? ORDER BY id LIMIT 1");
+    if (!s) return s.error();
+    s->bind(1, hostname);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<PoolRecord>{};
+    return std::optional<PoolRecord>(read_pool(*s));
+  }
+
   Status update_pool(const PoolRecord& pool) override {
     std::lock_guard lock(mutex_);
+    // A legacy duplicate (migration 5) that gets a new hostname joins the unique index.
     auto s = db_.prepare(
-        "UPDATE pools SET hostname = ?, preset = ?, delay_s = ?, haproxy_grace_s = ?, failback = ?, ttl_s = "
-        "?, "
-        "active_member_id = ?, probe_ports = ?, failback_after_s = ?, dwell_s = ?, settle_s = ?, dns_sync = "
-        "?, dns_repair = ? "
-        "WHERE id = ?");
+        "UPDATE pools SET legacy_duplicate = (legacy_duplicate AND hostname = ?1), hostname = ?1, "
+        "preset = ?2, delay_s = ?3, haproxy_grace_s = ?4, failback = ?5, ttl_s = ?6, active_member_id = ?7, "
+        "probe_ports = ?8, failback_after_s = ?9, dwell_s = ?10, settle_s = ?11, dns_sync = ?12, "
+        "dns_repair = ?13 WHERE id = ?14");
     if (!s) return s.error();
     s->bind(1, pool.hostname).bind(2, pool.preset).bind(3, pool.delay_s).bind(4, pool.haproxy_grace_s);
     s->bind(5, pool.failback).bind(6, pool.ttl_s).bind(7, pool.active_member_id).bind(8, pool.probe_ports);
     s->bind(9, pool.failback_after_s).bind(10, pool.dwell_s).bind(11, pool.settle_s);
     s->bind(12, std::int64_t{pool.dns_sync ? 1 : 0}).bind(13, std::int64_t{pool.dns_repair ? 1 : 0});
     s->bind(14, pool.id);
-    return s->run();
+    auto status = s->run();
+    if (!status && violates(status.error(), "pools.hostname")) return hostname_in_use(pool.hostname);
+    return status;
   }
 
   Status delete_pool(std::int64_t pool_id) override {
@@ -88,6 +119,12 @@ class SqliteStore final : public Store {
     s->bind(1, member.pool_id).bind(2, member.hostname).bind(3, member.ipv4).bind(4, member.egress_ip);
     s->bind(5, member.role).bind(6, member.priority).bind(7, member.created_ms);
     if (auto status = s->run(); !status) {
+      if (violates(status.error(), "members.ipv4") &&
+          !exists("SELECT 1 FROM members WHERE pool_id = ?1 AND hostname = ?2", member.pool_id,
+                  member.hostname)) {
+        return Error{Errc::conflict, "ipv4_in_use",
+                     "address " + member.ipv4 + " is already used by another member of this pool", "ipv4"};
+      }
       if (status.error().kind == Errc::conflict) {
         return Error::conflict("member_exists", "member '" + member.hostname + "' is already in this pool");
       }
@@ -405,6 +442,18 @@ class SqliteStore final : public Store {
         .bind(4, key.created_ms)
         .bind(5, key.expires_ms);
     return s->run();
+  }
+
+  // Whether the query with these parameters finds a row (false on any error: only used to choose the
+  // wording of a conflict).
+  template <class... Params>
+  bool exists(std::string_view sql, const Params&... params) {
+    auto s = db_.prepare(sql);
+    if (!s) return false;
+    int index = 0;
+    (s->bind(++index, params), ...);
+    auto row = s->step();
+    return row && *row;
   }
 
   Result<std::int64_t> key_member(std::string_view key_id) {

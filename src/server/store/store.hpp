@@ -22,6 +22,9 @@ class Store {
   virtual Result<PoolRecord> insert_pool(const PoolRecord& pool) = 0;
   virtual Result<std::vector<PoolRecord>> list_pools() = 0;
   virtual Result<PoolRecord> find_pool(std::string_view name) = 0;
+  // The pool managing `hostname` (the oldest one if several do, in a database from before that was
+  // refused), if any.
+  virtual Result<std::optional<PoolRecord>> find_pool_by_hostname(std::string_view hostname) = 0;
   virtual Status update_pool(const PoolRecord& pool) = 0;
   virtual Status delete_pool(std::int64_t pool_id) = 0;
 

@@ -75,7 +75,7 @@ class FailoverStoreTest : public ::testing::Test {
       store::MemberRecord member;
       member.pool_id = pool_.id;
       member.hostname = host;
-      member.ipv4 = "192.0.2.1";
+      member.ipv4 = "192.0.2." + std::to_string(1 + members_.size());
       members_.push_back(*store_->insert_member(member, {std::string("k") + host, 0, "h", 1, 2, std::nullopt}));
     }
   }

@@ -43,7 +43,7 @@ class FleetFixture : public ::testing::Test {
                               std::optional<std::string> egress = std::nullopt) {
     fleet::MemberSpec spec;
     spec.hostname = host;
-    spec.ipv4 = "192.0.2.10";
+    spec.ipv4 = "192.0.2." + std::to_string(10 + next_address_++);  // members of a pool need their own
     spec.egress_ip = std::move(egress);
     auto issued = fleet_->add_member(pool, spec, "admin:test");
     EXPECT_TRUE(issued.ok()) << (issued.ok() ? "" : issued.error().message);
@@ -74,6 +74,7 @@ class FleetFixture : public ::testing::Test {
   std::vector<store::EventRecord> stored_events() { return *store_->list_events({0, 1000, std::nullopt}); }
 
   std::string pin_ = "sha256//AAAA";
+  int next_address_ = 0;
   TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<events::EventLog> events_;
