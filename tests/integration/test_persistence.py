@@ -168,6 +168,22 @@ class PersistenceTest(unittest.TestCase):
             self.assertNotIn(secret.encode(), f.read())
         self.server.start()
 
+    def test_haproxy_version_is_shown_again_right_after_a_restart(self):
+        self.server.create_pool("web", "lb.example.com")
+        secret = self.server.enrolled_member("web", "lb1", "192.0.2.1")
+        self.assertEqual(self.server.heartbeat(secret, seq=7).status, 200)  # reports HAProxy 2.6.12
+        time.sleep(1.2)  # more than two flush intervals
+        for stop in (self.server.kill9, self.server.stop):
+            stop()
+            self.server.start()
+            # No heartbeat since the restart: what is shown is what was stored.
+            member = self.server.member("web", "lb1")
+            self.assertEqual(member["seq"], 7)
+            self.assertEqual(member["haproxy"], {"state": "running", "version": "2.6.12"})
+            shown = self.server.cli("member", "show", "web", "lb1")
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertIn("HAProxy running 2.6.12", shown.stdout)
+
     def test_second_server_on_the_same_data_dir_exits_naming_the_first(self):
         first_pid = self.server.process.pid
         with open(os.path.join(self.server.data_dir, "balctl.lock")) as f:

@@ -16,6 +16,7 @@ store::MemberStateRecord state_record(std::int64_t member_id, Entry& entry) {
   record.seq = entry.seq;
   record.agent_version = entry.agent_version;
   record.haproxy_state = std::string(protocol::to_string(entry.haproxy));
+  record.haproxy_version = entry.haproxy_version;
   record.source_ip = entry.source_ip;
   record.online = entry.online;
   if (entry.pending_report) {
@@ -148,6 +149,7 @@ void LivenessTable::restore(const store::MemberStateRecord& record, std::int64_t
   entry.seq = record.seq;
   entry.agent_version = record.agent_version;
   entry.haproxy = protocol::parse_haproxy_state(record.haproxy_state).value_or(protocol::HaproxyState::unknown);
+  entry.haproxy_version = record.haproxy_version;
   entry.source_ip = record.source_ip;
   entry.online = record.online;
   // The stored report is the one from before the restart; refresh it one period from now. Counting

@@ -10,7 +10,7 @@ namespace balctl::store {
 namespace {
 
 // Append-only: never edit a shipped migration, add a new one.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: pools, members, enrollment keys, admin tokens, events, last known member state.
     R"sql(
 CREATE TABLE pools (
@@ -151,6 +151,11 @@ INSERT INTO events (at_ms, kind, pool, member, actor, message)
   FROM members AS m JOIN pools AS p ON p.id = m.pool_id
   JOIN members AS e ON e.id = (SELECT MIN(id) FROM members WHERE pool_id = m.pool_id AND ipv4 = m.ipv4)
   WHERE m.legacy_duplicate = 1 ORDER BY m.id;
+)sql",
+    // 6: the HAProxy version is liveness like the state beside it: shown again right after a restart,
+    // not only after the member's next heartbeat.
+    R"sql(
+ALTER TABLE member_state ADD COLUMN haproxy_version TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

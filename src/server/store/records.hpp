@@ -75,6 +75,7 @@ struct MemberStateRecord {
   bool online = false;  // whether the last liveness event said online (so a restart does not repeat it)
   std::optional<std::string> report_json;  // only when the full report is due for persisting
   std::int64_t report_ms = 0;
+  std::string haproxy_version;
 };
 
 struct DnsBindingRecord {

@@ -359,11 +359,12 @@ class SqliteStore final : public Store {
     // (guarded so that members deleted since the snapshot are skipped) only runs for a first report.
     auto update_state = db_.prepare(
         "UPDATE member_state SET last_seen_ms = ?2, seq = ?3, agent_version = ?4, haproxy_state = ?5, "
-        "source_ip = ?6, online = ?8, report_ms = CASE WHEN ?9 THEN ?7 ELSE report_ms END WHERE member_id = ?1");
+        "source_ip = ?6, online = ?8, report_ms = CASE WHEN ?9 THEN ?7 ELSE report_ms END, "
+        "haproxy_version = ?10 WHERE member_id = ?1");
     if (!update_state) return update_state.error();
     auto insert_state = db_.prepare(
         "INSERT OR IGNORE INTO member_state (member_id, last_seen_ms, seq, agent_version, haproxy_state, "
-        "source_ip, report_ms, online) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
+        "source_ip, report_ms, online, haproxy_version) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
         "WHERE EXISTS (SELECT 1 FROM members WHERE id = ?1)");
     if (!insert_state) return insert_state.error();
     auto report_row = db_.prepare(
@@ -376,12 +377,13 @@ class SqliteStore final : public Store {
       update_state->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq);
       update_state->bind(4, state.agent_version).bind(5, state.haproxy_state).bind(6, state.source_ip);
       update_state->bind(7, state.report_ms).bind(8, std::int64_t{state.online ? 1 : 0});
-      update_state->bind(9, std::int64_t{has_report ? 1 : 0});
+      update_state->bind(9, std::int64_t{has_report ? 1 : 0}).bind(10, state.haproxy_version);
       if (auto status = update_state->run(); !status) return status;
       if (db_.changes() == 0) {
         insert_state->bind(1, state.member_id).bind(2, state.last_seen_ms).bind(3, state.seq);
         insert_state->bind(4, state.agent_version).bind(5, state.haproxy_state).bind(6, state.source_ip);
         insert_state->bind(7, state.report_ms).bind(8, std::int64_t{state.online ? 1 : 0});
+        insert_state->bind(9, state.haproxy_version);
         if (auto status = insert_state->run(); !status) return status;
       }
       if (!has_report) continue;
@@ -397,8 +399,8 @@ class SqliteStore final : public Store {
   Result<std::vector<MemberStateRecord>> load_states() override {
     std::lock_guard lock(mutex_);
     auto s = db_.prepare(
-        "SELECT member_id, last_seen_ms, seq, agent_version, haproxy_state, source_ip, report_ms, online "
-        "FROM member_state");
+        "SELECT member_id, last_seen_ms, seq, agent_version, haproxy_state, source_ip, report_ms, online, "
+        "haproxy_version FROM member_state");
     if (!s) return s.error();
     return collect<MemberStateRecord>(*s, [](const Statement& row) {
       MemberStateRecord state;
@@ -410,6 +412,7 @@ class SqliteStore final : public Store {
       state.source_ip = row.column_text(5);
       state.report_ms = row.column_int(6);
       state.online = row.column_int(7) != 0;
+      state.haproxy_version = row.column_text(8);
       return state;
     });
   }

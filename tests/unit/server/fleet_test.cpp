@@ -169,6 +169,26 @@ TEST_F(FleetServiceTest, MembersOfAPoolHaveTheirOwnAddresses) {
   EXPECT_TRUE(fleet_->add_member("api", spec, "admin:t").ok());
 }
 
+TEST_F(FleetServiceTest, LoadRestoresTheHaproxyVersion) {
+  make_pool("web");
+  const auto secret = enrolled("web", "lb1");
+  store::MemberStateRecord state;
+  state.member_id = member_id_of(secret);
+  state.last_seen_ms = 1'700'000'000'000;
+  state.haproxy_state = "running";
+  state.haproxy_version = "2.6.12-1";
+  state.online = true;
+  ASSERT_TRUE(store_->save_batch({state}, {}).ok());
+  liveness::LivenessTable restarted;
+  FleetService after_restart(*store_, registry_, restarted, *events_, {"https://cp.example.com:8443", pin_});
+  ASSERT_TRUE(after_restart.load().ok());
+  const auto member = after_restart.get_member("web", "lb1");
+  ASSERT_TRUE(member.ok());
+  ASSERT_TRUE(member->liveness);
+  EXPECT_EQ(member->liveness->haproxy_version, "2.6.12-1");
+  EXPECT_EQ(member->liveness->haproxy, protocol::HaproxyState::running);
+}
+
 TEST_F(FleetServiceTest, NonEmptyPoolNeedsForce) {
   make_pool("web");
   add_member("web", "lb1");

@@ -107,12 +107,14 @@ TEST(LivenessTable, RestoreComputesAgeFromTheWallClock) {
   record.member_id = 4;
   record.last_seen_ms = 1'000'000;
   record.haproxy_state = "stopped";
+  record.haproxy_version = "2.6.12";
   record.online = true;
   table.restore(record, 50'000, 1'002'500);
   const auto entry = table.get(4);
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->last_seen_steady_ms, 47'500);
   EXPECT_EQ(entry->haproxy, protocol::HaproxyState::stopped);
+  EXPECT_EQ(entry->haproxy_version, "2.6.12") << "shown again before the next heartbeat";
   EXPECT_TRUE(entry->online);
   EXPECT_EQ(status_of(*entry, 50'000, 3000), MemberStatus::online);
   EXPECT_EQ(status_of(*entry, 50'600, 3000), MemberStatus::offline);
@@ -296,6 +298,7 @@ TEST(LivenessTable, TakeDirtyCarriesTheWholeState) {
   o.seq = 5;
   o.agent_version = "0.3";
   o.source_ip = "10.1.1.1";
+  o.haproxy_version = "2.9.1";
   table.record(o);
   table.attach_report(8, "{}");
   const auto dirty = table.take_dirty();
@@ -304,6 +307,7 @@ TEST(LivenessTable, TakeDirtyCarriesTheWholeState) {
   EXPECT_EQ(dirty[0].seq, 5);
   EXPECT_EQ(dirty[0].agent_version, "0.3");
   EXPECT_EQ(dirty[0].haproxy_state, "absent");
+  EXPECT_EQ(dirty[0].haproxy_version, "2.9.1");
   EXPECT_EQ(dirty[0].source_ip, "10.1.1.1");
   EXPECT_EQ(dirty[0].last_seen_ms, 1'700'000'004'000);
   EXPECT_EQ(dirty[0].report_ms, 1'700'000'004'000);

@@ -610,6 +610,19 @@ TEST_F(StoreTest, SchemaFiveKeepsExistingDuplicatesAndSaysSo) {
   EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 3u) << "said once, by the migration";
 }
 
+TEST_F(StoreTest, HaproxyVersionIsPartOfTheState) {
+  const auto web = pool("web");
+  const auto a = member(web.id, "lb-a", "ka");
+  store::MemberStateRecord state{a.id, 5, 1, "v", "running", "", true, std::nullopt, 0};
+  state.haproxy_version = "2.6.12";
+  ASSERT_TRUE(store_->save_batch({state}, {}).ok());  // the first write inserts the row
+  reopen();
+  EXPECT_EQ(store_->load_states()->at(0).haproxy_version, "2.6.12");
+  state.haproxy_version = "2.8.1";
+  ASSERT_TRUE(store_->save_batch({state}, {}).ok());  // later ones update it
+  EXPECT_EQ(store_->load_states()->at(0).haproxy_version, "2.8.1");
+}
+
 TEST_F(StoreTest, OpeningTwiceDoesNotMigrateAgain) {
   store_.reset();
   for (int i = 0; i < 2; ++i) {
