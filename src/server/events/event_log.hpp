@@ -26,6 +26,10 @@ inline constexpr const char* kMemberEnrolled = "member_enrolled";
 inline constexpr const char* kMemberOnline = "member_online";
 inline constexpr const char* kMemberOffline = "member_offline";
 inline constexpr const char* kHeartbeatRefused = "heartbeat_refused";
+inline constexpr const char* kEnrolmentRefused = "enrolment_refused";
+// Written by schema migration 5 for duplicates it found in an existing database.
+inline constexpr const char* kDuplicateHostname = "duplicate_hostname";
+inline constexpr const char* kDuplicateIpv4 = "duplicate_ipv4";
 inline constexpr const char* kHaproxyState = "haproxy_state";
 inline constexpr const char* kTokenCreated = "token_created";
 inline constexpr const char* kTokenRevoked = "token_revoked";

@@ -40,11 +40,16 @@ Result<protocol::EnrolResponse> EnrolmentService::enrol(const protocol::EnrolReq
                  "this key was issued for member '" + member->hostname + "', not '" + request.hostname + "'",
                  "hostname"};
   }
-  if (member->egress_ip && validate::ip_address(source_ip).value_or("") != *member->egress_ip) {
-    return Error{Errc::forbidden, "egress_ip_mismatch",
-                 "enrolment from " + std::string(source_ip) + " refused: member only allowed from " +
-                     *member->egress_ip,
-                 {}};
+  const std::string source = validate::ip_address(source_ip).value_or(std::string(source_ip));
+  if (member->egress_ip && source != *member->egress_ip) {
+    const std::string message =
+        "enrolment from " + source + " refused: member only allowed from " + *member->egress_ip;
+    if (refusals_.due(member->id, time::steady_ms_now())) {
+      const auto pool = registry_.pool(member->pool_id);
+      (void)events_.record({0, now, events::kind::kEnrolmentRefused, pool ? pool->name : "", member->hostname,
+                            "agent:" + member->hostname, message});
+    }
+    return Error{Errc::forbidden, "egress_ip_mismatch", message, {}};
   }
   const auto secret = crypto::make_credential(kMemberSecretPrefix, std::to_string(member->id));
   auto enrolled = store_.redeem_enrollment_key(*key_id, crypto::hash_secret(secret.text), now);

@@ -7,6 +7,7 @@
 #include "common/protocol.hpp"
 #include "common/result.hpp"
 #include "server/events/event_log.hpp"
+#include "server/events/event_throttle.hpp"
 #include "server/fleet/fleet_observer.hpp"
 #include "server/fleet/registry.hpp"
 #include "server/liveness/liveness_table.hpp"
@@ -25,7 +26,8 @@ class EnrolmentService {
                    events::EventLog& events, EnrolmentSettings settings);
 
   // Errors: invalid_enrollment_key (401), enrollment_key_expired (401), enrollment_key_used (409),
-  // hostname_mismatch (403), egress_ip_mismatch (403).
+  // hostname_mismatch (403), egress_ip_mismatch (403; recorded as an event, at most once a minute per
+  // member).
   Result<protocol::EnrolResponse> enrol(const protocol::EnrolRequest& request, std::string_view source_ip);
   void set_observer(FleetObserver* observer) { observer_ = observer; }
 
@@ -36,6 +38,7 @@ class EnrolmentService {
   events::EventLog& events_;
   EnrolmentSettings settings_;
   FleetObserver* observer_ = nullptr;
+  events::EventThrottle refusals_{events::kRefusalEventPeriodMs};
 };
 
 }  // namespace balctl::fleet

@@ -15,7 +15,6 @@
 namespace balctl::liveness {
 namespace {
 
-constexpr std::int64_t kRefusalEventEveryMs = 60'000;
 // A typical ~2 KB heartbeat parses into well under this many bytes of JSON nodes.
 constexpr std::size_t kParseArenaBytes = 16 * 1024;
 
@@ -66,15 +65,6 @@ HeartbeatService::HeartbeatService(fleet::Registry& registry, LivenessTable& liv
                                    HeartbeatSettings settings)
     : registry_(registry), liveness_(liveness), events_(events), settings_(settings) {}
 
-bool HeartbeatService::refusal_event_due(std::int64_t member_id, std::int64_t now_steady_ms) {
-  std::lock_guard lock(refusals_mutex_);
-  auto [it, inserted] = last_refusal_event_ms_.try_emplace(member_id, now_steady_ms);
-  if (inserted) return true;
-  if (now_steady_ms - it->second < kRefusalEventEveryMs) return false;
-  it->second = now_steady_ms;
-  return true;
-}
-
 Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view bearer_token,
                                                              std::string_view source_ip, std::string_view body) {
   // Authenticate before parsing so an anonymous client cannot make us parse megabytes.
@@ -86,7 +76,7 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
   const auto now_steady = time::steady_ms_now();
   const std::string source = validate::ip_address(source_ip).value_or(std::string(source_ip));
   if (context->member.egress_ip && source != *context->member.egress_ip) {
-    if (refusal_event_due(context->member.id, now_steady)) {
+    if (refusals_.due(context->member.id, now_steady)) {
       events_.queue({0, 0, events::kind::kHeartbeatRefused, context->pool.name, context->member.hostname,
                      "agent:" + context->member.hostname,
                      "heartbeat from " + source + " refused: member only allowed from " + *context->member.egress_ip});

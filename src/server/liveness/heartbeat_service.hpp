@@ -3,13 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string_view>
-#include <unordered_map>
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
 #include "server/events/event_log.hpp"
+#include "server/events/event_throttle.hpp"
 #include "server/fleet/registry.hpp"
 #include "server/liveness/heartbeat_observer.hpp"
 #include "server/liveness/liveness_table.hpp"
@@ -34,16 +33,13 @@ class HeartbeatService {
  private:
   void queue_transition_events(const fleet::MemberContext& context, const Transition& transition,
                                const protocol::Heartbeat& heartbeat);
-  // At most one refusal event per member per minute, so a misconfigured agent cannot flood the log.
-  bool refusal_event_due(std::int64_t member_id, std::int64_t now_steady_ms);
 
   fleet::Registry& registry_;
   LivenessTable& liveness_;
   events::EventLog& events_;
   HeartbeatSettings settings_;
   HeartbeatObserver* observer_ = nullptr;
-  std::mutex refusals_mutex_;
-  std::unordered_map<std::int64_t, std::int64_t> last_refusal_event_ms_;
+  events::EventThrottle refusals_{events::kRefusalEventPeriodMs};  // a misconfigured agent cannot flood the log
 };
 
 HostSummary summarise(const protocol::Heartbeat& heartbeat);

@@ -67,6 +67,29 @@ TEST_F(EnrolmentTest, EgressRestrictionAppliesToEnrolment) {
   EXPECT_TRUE(enrolment_->enrol({issued.key, "lb1", "t"}, "::ffff:198.51.100.7").ok());
 }
 
+TEST_F(EnrolmentTest, EgressRefusalIsAnEventOncePerMinute) {
+  make_pool("web");
+  const auto issued = add_member("web", "lb1", "198.51.100.7");
+  for (int attempt = 0; attempt < 3; ++attempt) {  // an installer retrying from the wrong address
+    const auto refused = enrolment_->enrol({issued.key, "lb1", "t"}, "::ffff:203.0.113.5");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, "egress_ip_mismatch");
+    EXPECT_EQ(refused.error().message,
+              "enrolment from 203.0.113.5 refused: member only allowed from 198.51.100.7");
+  }
+  std::vector<store::EventRecord> refusals;
+  for (const auto& event : stored_events()) {
+    if (event.kind == "enrolment_refused") refusals.push_back(event);
+  }
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].pool, "web");
+  EXPECT_EQ(refusals[0].member, "lb1");
+  EXPECT_EQ(refusals[0].actor, "agent:lb1");
+  EXPECT_EQ(refusals[0].message, "enrolment from 203.0.113.5 refused: member only allowed from 198.51.100.7");
+  EXPECT_FALSE(store_->find_member_by_id(issued.member.record.id)->enrolled_ms.has_value())
+      << "key not spent";
+}
+
 TEST_F(EnrolmentTest, SecondMemberIsStandby) {
   make_pool("web");
   enrolled("web", "lb1");

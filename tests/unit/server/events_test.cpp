@@ -6,6 +6,7 @@
 
 #include "common/time.hpp"
 #include "server/events/event_log.hpp"
+#include "server/events/event_throttle.hpp"
 #include "unit/support/temp_dir.hpp"
 #include "unit/server/test_store.hpp"
 
@@ -63,6 +64,16 @@ TEST_F(EventLogTest, RequeuePutsAFailedBatchFirst) {
   EXPECT_EQ(retry[0].message, "1");
   EXPECT_EQ(retry[1].message, "2");
   EXPECT_EQ(retry[2].message, "3");
+}
+
+TEST(EventThrottle, OncePerPeriodPerKey) {
+  EventThrottle throttle(60'000);
+  EXPECT_TRUE(throttle.due(1, 1'000));
+  EXPECT_FALSE(throttle.due(1, 1'001));
+  EXPECT_TRUE(throttle.due(2, 1'001)) << "each key has its own period";
+  EXPECT_FALSE(throttle.due(1, 60'999));
+  EXPECT_TRUE(throttle.due(1, 61'000));
+  EXPECT_FALSE(throttle.due(1, 61'000)) << "the period restarts when an event is let through";
 }
 
 }  // namespace
