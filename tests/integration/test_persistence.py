@@ -11,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from harness import BALCTL, Server, free_port, wait_until  # noqa: E402
+from processes import Agent, Haproxy, temp_dir  # noqa: E402
 
 
 class PersistenceTest(unittest.TestCase):
@@ -213,6 +214,48 @@ class PersistenceTest(unittest.TestCase):
         blocker.close()
         self.assertEqual(result.returncode, 1)
         self.assertIn("cannot listen", result.stderr)
+
+
+class AgentEventsSurviveKill9Test(unittest.TestCase):
+    """A real agent and a real HAProxy: the event of a state change the agent was told about is on disk,
+    whatever kill -9 interrupts. The flush interval is the longest there is (10 s), so an event that waited
+    for the liveness batch would be lost for certain."""
+
+    def setUp(self):
+        self.dir = temp_dir(self)
+        self.server = Server(data_dir=os.path.join(self.dir, "data"),
+                             extra_args=["--flush-interval-ms", "10000"]).start()
+        self.addCleanup(self.server.cleanup)
+        self.server.create_pool("web", "lb.example.com", delay=10)
+        self.haproxy = Haproxy(os.path.join(self.dir, "haproxy")).start()
+        self.addCleanup(self.haproxy.cleanup)
+        self.agent = Agent(os.path.join(self.dir, "agent"))
+        self.addCleanup(self.agent.cleanup)
+        key = self.server.add_member("web", "lb1", "127.0.0.2")["enrollment_key"]
+        result = self.agent.enrol(self.server, key, "lb1", "--ca-cert", self.server.ca_cert)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.agent.configure(haproxy_socket=self.haproxy.socket, haproxy_pidfile=self.haproxy.pidfile)
+        self.agent.start()
+        wait_until(lambda: self.server.member("web", "lb1")["haproxy"]["state"] == "running", 10,
+                   what="lb1 online with HAProxy running")
+
+    def haproxy_events(self):
+        return [e["message"] for e in self.server.events(limit=1000) if e["kind"] == "haproxy_state"]
+
+    def test_kill9_right_after_a_haproxy_state_change_keeps_its_event(self):
+        self.haproxy.kill()
+        # The agent reports the change at once; kill -9 as soon as it has the answer.
+        wait_until(lambda: "haproxy=stopped" in self.agent.log_text(), 5, interval=0.005,
+                   what="the agent's heartbeat with HAProxy stopped answered")
+        self.server.kill9()
+        self.server.start()
+        self.assertEqual(self.haproxy_events(), ["HAProxy running -> stopped"])
+        # The state it reflects was written with it: the agent's next heartbeats after the restart (still
+        # "stopped") are no change, so the event is not raised a second time.
+        seq = self.server.member("web", "lb1")["seq"]
+        wait_until(lambda: self.server.member("web", "lb1")["seq"] >= seq + 2, 10, what="two more heartbeats")
+        self.assertEqual(self.haproxy_events(), ["HAProxy running -> stopped"])
+        self.assertEqual(self.server.member("web", "lb1")["haproxy"]["state"], "stopped")
 
 
 if __name__ == "__main__":

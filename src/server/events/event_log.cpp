@@ -9,25 +9,40 @@ namespace {
 
 constexpr std::size_t kMaxQueued = 100'000;  // bounds memory if the store is down for long
 
-void stamp_and_log(store::EventRecord& event) {
+}  // namespace
+
+void EventLog::announce(store::EventRecord& event) {
   if (event.at_ms == 0) event.at_ms = time::unix_ms_now();
   spdlog::info("event kind={} pool={} member={} actor={} message=\"{}\"", event.kind, event.pool, event.member,
                event.actor, event.message);
+  if (listener_) listener_(event);
 }
 
-}  // namespace
-
 Status EventLog::record(store::EventRecord event) {
-  stamp_and_log(event);
-  if (listener_) listener_(event);
+  announce(event);
   auto id = store_.append_event(event);
   if (!id) return id.error();
   return {};
 }
 
+Status EventLog::record_with_states(std::vector<store::EventRecord> events,
+                                    const std::vector<store::MemberStateRecord>& states) {
+  for (auto& event : events) announce(event);
+  auto status = store_.save_batch(states, events);
+  if (!status) {
+    spdlog::warn("event_write_failed count={} error=\"{}\" retry=next_batch", events.size(),
+                 status.error().message);
+    for (auto& event : events) push_queued(std::move(event));
+  }
+  return status;
+}
+
 void EventLog::queue(store::EventRecord event) {
-  stamp_and_log(event);
-  if (listener_) listener_(event);
+  announce(event);
+  push_queued(std::move(event));
+}
+
+void EventLog::push_queued(store::EventRecord event) {
   std::lock_guard lock(mutex_);
   if (queued_.size() >= kMaxQueued) {
     spdlog::warn("event_queue_full dropped_kind={}", event.kind);

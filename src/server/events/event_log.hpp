@@ -1,6 +1,8 @@
-// The audit and liveness event log. Admin actions are written at once (record); events raised on the
-// heartbeat path are queued and written with the next liveness batch (queue), so a heartbeat never waits
-// for the disk.
+// The audit and liveness event log. Admin actions are written at once (record). An event a heartbeat
+// caused is written at once too, with the liveness it reflects (record_with_states), before that heartbeat
+// is answered: a kill -9 loses no event an agent was told about. Only the rare heartbeats that change
+// something pay for that write; the others never wait for the disk. Events raised by the persister itself
+// (members gone silent) are queued and written with the liveness batch they belong to (queue).
 #pragma once
 
 #include <functional>
@@ -42,6 +44,11 @@ class EventLog {
 
   // Writes now; fills in the time when at_ms is 0.
   Status record(store::EventRecord event);
+  // Writes the events and the liveness states in one transaction. If that fails, the events are queued
+  // for the next batch instead (late, not lost while the process runs); the states are the liveness
+  // table's, which still has them dirty.
+  Status record_with_states(std::vector<store::EventRecord> events,
+                            const std::vector<store::MemberStateRecord>& states);
   // Queues for the next batch.
   void queue(store::EventRecord event);
   std::vector<store::EventRecord> take_queued();
@@ -55,6 +62,9 @@ class EventLog {
 
  private:
   store::Store& store_;
+  void announce(store::EventRecord& event);  // stamps the time, logs, tells the listener
+  void push_queued(store::EventRecord event);
+
   std::function<void(const store::EventRecord&)> listener_;
   std::mutex mutex_;
   std::vector<store::EventRecord> queued_;

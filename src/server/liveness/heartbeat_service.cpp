@@ -77,9 +77,11 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
   const std::string source = validate::ip_address(source_ip).value_or(std::string(source_ip));
   if (context->member.egress_ip && source != *context->member.egress_ip) {
     if (refusals_.due(context->member.id, now_steady)) {
-      events_.queue({0, 0, events::kind::kHeartbeatRefused, context->pool.name, context->member.hostname,
-                     "agent:" + context->member.hostname,
-                     "heartbeat from " + source + " refused: member only allowed from " + *context->member.egress_ip});
+      (void)events_.record_with_states(
+          {{0, 0, events::kind::kHeartbeatRefused, context->pool.name, context->member.hostname,
+            "agent:" + context->member.hostname,
+            "heartbeat from " + source + " refused: member only allowed from " + *context->member.egress_ip}},
+          {});
     }
     return Error{Errc::forbidden, "egress_ip_mismatch",
                  "heartbeat from " + source + " refused: not the member's allowed egress address", {}};
@@ -104,7 +106,11 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
   observation.wall_ms = time::unix_ms_now();
   const Transition transition = liveness_.record(observation);
   if (transition.report_due) liveness_.attach_report(context->member.id, json::to_string(protocol::to_json(*heartbeat)));
-  queue_transition_events(*context, transition, *heartbeat);
+  if (auto raised = transition_events(*context, transition, *heartbeat); !raised.empty()) {
+    std::vector<store::MemberStateRecord> states;
+    if (auto state = liveness_.state_of(context->member.id)) states.push_back(std::move(*state));
+    (void)events_.record_with_states(std::move(raised), states);
+  }
 
   protocol::HeartbeatResponse response;
   response.interval_ms = settings_.interval_ms;
@@ -115,22 +121,28 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
   return response;
 }
 
-void HeartbeatService::queue_transition_events(const fleet::MemberContext& context, const Transition& transition,
-                                               const protocol::Heartbeat& heartbeat) {
+// Nearly every heartbeat changes nothing and returns an empty vector (no allocation).
+std::vector<store::EventRecord> HeartbeatService::transition_events(
+    const fleet::MemberContext& context, const Transition& transition,
+    const protocol::Heartbeat& heartbeat) const {
+  std::vector<store::EventRecord> raised;
+  if (!transition.first_heartbeat && !transition.came_back && !transition.haproxy_changed) return raised;
   const std::string actor = "agent:" + context.member.hostname;
   if (transition.first_heartbeat) {
-    events_.queue({0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
-                   "first heartbeat (agent " + heartbeat.agent_version + ", HAProxy " +
-                       std::string(protocol::to_string(heartbeat.haproxy.state)) + ")"});
+    raised.push_back({0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
+                      "first heartbeat (agent " + heartbeat.agent_version + ", HAProxy " +
+                          std::string(protocol::to_string(heartbeat.haproxy.state)) + ")"});
   } else if (transition.came_back) {
-    events_.queue({0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
-                   "heartbeats resumed after " + std::to_string(transition.silent_for_ms / 1000) + " s of silence"});
+    raised.push_back(
+        {0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
+         "heartbeats resumed after " + std::to_string(transition.silent_for_ms / 1000) + " s of silence"});
   }
   if (transition.haproxy_changed) {
-    events_.queue({0, 0, events::kind::kHaproxyState, context.pool.name, context.member.hostname, actor,
-                   "HAProxy " + std::string(protocol::to_string(transition.previous_haproxy)) + " -> " +
-                       std::string(protocol::to_string(heartbeat.haproxy.state))});
+    raised.push_back({0, 0, events::kind::kHaproxyState, context.pool.name, context.member.hostname, actor,
+                      "HAProxy " + std::string(protocol::to_string(transition.previous_haproxy)) + " -> " +
+                          std::string(protocol::to_string(heartbeat.haproxy.state))});
   }
+  return raised;
 }
 
 }  // namespace balctl::liveness

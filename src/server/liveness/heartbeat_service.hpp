@@ -1,9 +1,12 @@
 // POST /api/v1/agent/heartbeat: authenticate the member from memory, parse and validate the report,
-// update liveness, answer with the interval and pending jobs. No disk I/O on this path.
+// update liveness, answer with the interval and pending jobs. No disk I/O on this path, except for the
+// rare heartbeat that causes an event (first heartbeat, back after silence, HAProxy state change, refusal):
+// that event is written before the heartbeat is answered.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
@@ -31,15 +34,17 @@ class HeartbeatService {
   void set_observer(HeartbeatObserver* observer) { observer_ = observer; }
 
  private:
-  void queue_transition_events(const fleet::MemberContext& context, const Transition& transition,
-                               const protocol::Heartbeat& heartbeat);
+  std::vector<store::EventRecord> transition_events(const fleet::MemberContext& context,
+                                                    const Transition& transition,
+                                                    const protocol::Heartbeat& heartbeat) const;
 
   fleet::Registry& registry_;
   LivenessTable& liveness_;
   events::EventLog& events_;
   HeartbeatSettings settings_;
   HeartbeatObserver* observer_ = nullptr;
-  events::EventThrottle refusals_{events::kRefusalEventPeriodMs};  // a misconfigured agent cannot flood the log
+  events::EventThrottle refusals_{
+      events::kRefusalEventPeriodMs};  // a misconfigured agent cannot flood the log
 };
 
 HostSummary summarise(const protocol::Heartbeat& heartbeat);

@@ -81,6 +81,9 @@ class LivenessTable {
   Transition record(const Observation& observation);
   void attach_report(std::int64_t member_id, std::string report_json);
   std::optional<Entry> get(std::int64_t member_id) const;
+  // The member's liveness as the store keeps it, without the pending report; the entry stays dirty, so
+  // the next batch writes it too.
+  std::optional<store::MemberStateRecord> state_of(std::int64_t member_id) const;
 
   // Marks members silent for longer than their delay as offline; returns the ones that just went.
   // `min_delay_ms` is a lower bound of every delay `delay_ms_of` can return: members silent for no longer

@@ -7,8 +7,8 @@
 #include "common/time.hpp"
 #include "server/events/event_log.hpp"
 #include "server/events/event_throttle.hpp"
-#include "unit/support/temp_dir.hpp"
 #include "unit/server/test_store.hpp"
+#include "unit/support/temp_dir.hpp"
 
 namespace balctl::events {
 namespace {
@@ -64,6 +64,36 @@ TEST_F(EventLogTest, RequeuePutsAFailedBatchFirst) {
   EXPECT_EQ(retry[0].message, "1");
   EXPECT_EQ(retry[1].message, "2");
   EXPECT_EQ(retry[2].message, "3");
+}
+
+TEST_F(EventLogTest, RecordWithStatesWritesBothInOneGo) {
+  store::PoolRecord pool;
+  pool.name = "web";
+  pool.hostname = "web.example.com";
+  const auto web = *store_->insert_pool(pool);
+  store::MemberRecord member;
+  member.pool_id = web.id;
+  member.hostname = "lb1";
+  member.ipv4 = "192.0.2.1";
+  const auto lb1 = *store_->insert_member(member, {"k", 0, "h", 1, 2, std::nullopt});
+  std::vector<std::string> heard;
+  log_->set_listener([&heard](const store::EventRecord& e) { heard.push_back(e.message); });
+  store::MemberStateRecord state;
+  state.member_id = lb1.id;
+  state.last_seen_ms = 77;
+  state.haproxy_state = "stopped";
+  state.haproxy_version = "2.8.3";
+  ASSERT_TRUE(log_->record_with_states({event("a"), event("b")}, {state}).ok());
+  const auto stored = *log_->list({0, 10, std::nullopt});
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_GT(stored[0].at_ms, 0);
+  EXPECT_EQ(stored[1].message, "b");
+  const auto states = *store_->load_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].haproxy_state, "stopped");
+  EXPECT_EQ(states[0].haproxy_version, "2.8.3");
+  EXPECT_EQ(heard, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(log_->take_queued().empty());
 }
 
 TEST(EventThrottle, OncePerPeriodPerKey) {

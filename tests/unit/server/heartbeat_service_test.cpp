@@ -11,6 +11,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
+#include "server/store/sqlite.hpp"
 #include "unit/server/fleet_fixture.hpp"
 
 namespace balctl::liveness {
@@ -22,6 +23,16 @@ class HeartbeatServiceTest : public testing::FleetFixture {
     FleetFixture::SetUp();
     service_ = std::make_unique<HeartbeatService>(registry_, liveness_, *events_, HeartbeatSettings{750});
     make_pool("web");
+  }
+
+  // The events heartbeats caused, as stored: they are written before the heartbeat is answered.
+  std::vector<store::EventRecord> heartbeat_events() {
+    std::vector<store::EventRecord> out;
+    for (auto& event : stored_events()) {
+      if (event.actor.rfind("agent:", 0) == 0 && event.kind != "member_enrolled")
+        out.push_back(std::move(event));
+    }
+    return out;
   }
 
   std::unique_ptr<HeartbeatService> service_;
@@ -41,10 +52,11 @@ TEST_F(HeartbeatServiceTest, AcceptsAndRecordsLiveness) {
   EXPECT_EQ(member->liveness->haproxy, protocol::HaproxyState::running);
   EXPECT_DOUBLE_EQ(*member->liveness->host.memory_used_pct, 75.0);
   EXPECT_TRUE(member->liveness->pending_report.has_value());
-  const auto queued = events_->take_queued();
-  ASSERT_EQ(queued.size(), 1u);
-  EXPECT_EQ(queued[0].kind, "member_online");
-  EXPECT_NE(queued[0].message.find("first heartbeat"), std::string::npos);
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].kind, "member_online");
+  EXPECT_NE(stored[0].message.find("first heartbeat"), std::string::npos);
+  EXPECT_TRUE(events_->take_queued().empty());
 }
 
 TEST_F(HeartbeatServiceTest, RefusesBadCredentials) {
@@ -77,23 +89,59 @@ TEST_F(HeartbeatServiceTest, EgressMismatchIsRefusedWithOneEventPerMinute) {
     EXPECT_EQ(reply.error().code, "egress_ip_mismatch");
     EXPECT_EQ(reply.error().kind, Errc::forbidden);
   }
-  const auto queued = events_->take_queued();
-  ASSERT_EQ(queued.size(), 1u);
-  EXPECT_EQ(queued[0].kind, "heartbeat_refused");
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].kind, "heartbeat_refused");
   EXPECT_TRUE(service_->handle(secret, "::ffff:10.9.9.9", body_).ok());
 }
 
-TEST_F(HeartbeatServiceTest, HaproxyChangeQueuesAnEvent) {
+TEST_F(HeartbeatServiceTest, HaproxyChangeIsStoredBeforeTheHeartbeatIsAnswered) {
   const auto secret = enrolled("web", "lb1");
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
-  events_->take_queued();
   ASSERT_TRUE(
       service_->handle(secret, "127.0.0.1", R"({"agent_version":"1","seq":4,"haproxy":{"state":"stopped"}})")
           .ok());
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[1].kind, "haproxy_state");
+  EXPECT_NE(stored[1].message.find("running -> stopped"), std::string::npos);
+  // With the liveness it reflects, in the same transaction: after a kill -9 the restored state does not
+  // make the next heartbeat raise the same change again.
+  const auto states = *store_->load_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].seq, 4);
+  EXPECT_EQ(states[0].haproxy_state, "stopped");
+  EXPECT_TRUE(states[0].online);
+  EXPECT_TRUE(events_->take_queued().empty());
+}
+
+TEST_F(HeartbeatServiceTest, OrdinaryHeartbeatsWriteNothing) {
+  const auto secret = enrolled("web", "lb1");
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());  // first heartbeat: an event, written
+  const auto events_before = stored_events().size();
+  const auto states_before = *store_->load_states();
+  for (int seq = 4; seq < 10; ++seq) {
+    const std::string body = R"({"agent_version":"0.1.0","seq":)" + std::to_string(seq) +
+                             R"(,"haproxy":{"state":"running","version":"2.6"}})";
+    ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body).ok());
+  }
+  EXPECT_EQ(stored_events().size(), events_before);
+  const auto states_after = *store_->load_states();
+  ASSERT_EQ(states_after.size(), 1u);
+  EXPECT_EQ(states_after[0].seq, states_before.at(0).seq) << "left to the persister's batch";
+  EXPECT_EQ(liveness_.get(member_id_of(secret))->seq, 9);
+}
+
+TEST_F(HeartbeatServiceTest, EventsAreQueuedWhenTheStoreCannotTakeThem) {
+  const auto secret = enrolled("web", "lb1");
+  // A store that fails every event write (here: its table is gone).
+  auto other = store::Database::open(dir_.path() / "balctl.db");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(other->exec("DROP TABLE events").ok());
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok()) << "the heartbeat is still answered";
   const auto queued = events_->take_queued();
-  ASSERT_EQ(queued.size(), 1u);
-  EXPECT_EQ(queued[0].kind, "haproxy_state");
-  EXPECT_NE(queued[0].message.find("running -> stopped"), std::string::npos);
+  ASSERT_EQ(queued.size(), 1u) << "kept for the next batch";
+  EXPECT_EQ(queued[0].kind, "member_online");
 }
 
 TEST(Summarise, MemoryPercentageGuardsAgainstNonsense) {
@@ -116,7 +164,8 @@ TEST_F(HeartbeatServiceTest, UnauthorizedErrorsAreUniformAndDoNotParse) {
     EXPECT_EQ(reply.error().code, "unauthorized") << token;
     EXPECT_EQ(reply.error().kind, Errc::unauthorized) << token;
   }
-  EXPECT_TRUE(events_->take_queued().empty()) << "bad credentials are not logged as member events";
+  EXPECT_TRUE(heartbeat_events().empty()) << "bad credentials are not logged as member events";
+  EXPECT_TRUE(events_->take_queued().empty());
 }
 
 TEST_F(HeartbeatServiceTest, RemovedMemberIsLockedOut) {
@@ -150,6 +199,7 @@ TEST_F(HeartbeatServiceTest, BadBodiesAre400WithTheFieldName) {
   }
   const auto member_id = std::stoll(*crypto::credential_id("bms", secret));
   EXPECT_FALSE(liveness_.get(member_id).has_value()) << "a rejected body is not liveness";
+  EXPECT_TRUE(heartbeat_events().empty());
   EXPECT_TRUE(events_->take_queued().empty());
 }
 
@@ -160,9 +210,8 @@ TEST_F(HeartbeatServiceTest, EgressRefusalsEventDetailsAndOnlyForThatMember) {
   ASSERT_FALSE(service_->handle(restricted_secret, "10.9.9.8", body_).ok());
   ASSERT_FALSE(service_->handle(restricted_secret, "10.9.9.8", body_).ok());
   EXPECT_TRUE(service_->handle(open_secret, "10.9.9.8", body_).ok()) << "no egress restriction on lb1";
-  const auto queued = events_->take_queued();
   std::vector<store::EventRecord> refused;
-  for (const auto& event : queued) {
+  for (const auto& event : heartbeat_events()) {
     if (event.kind == std::string("heartbeat_refused")) refused.push_back(event);
   }
   ASSERT_EQ(refused.size(), 1u);
@@ -179,28 +228,28 @@ TEST_F(HeartbeatServiceTest, OnlyTheFirstHeartbeatIsAnOnlineEvent) {
   const auto secret = enrolled("web", "lb1");
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
-  const auto queued = events_->take_queued();
-  ASSERT_EQ(queued.size(), 1u);
-  EXPECT_EQ(queued[0].kind, "member_online");
-  EXPECT_EQ(queued[0].pool, "web");
-  EXPECT_EQ(queued[0].member, "lb1");
-  EXPECT_EQ(queued[0].actor, "agent:lb1");
-  EXPECT_NE(queued[0].message.find("agent 0.1.0"), std::string::npos);
-  EXPECT_NE(queued[0].message.find("HAProxy running"), std::string::npos);
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].kind, "member_online");
+  EXPECT_EQ(stored[0].pool, "web");
+  EXPECT_EQ(stored[0].member, "lb1");
+  EXPECT_EQ(stored[0].actor, "agent:lb1");
+  EXPECT_NE(stored[0].message.find("agent 0.1.0"), std::string::npos);
+  EXPECT_NE(stored[0].message.find("HAProxy running"), std::string::npos);
 }
 
 TEST_F(HeartbeatServiceTest, ComebackAfterBeingMarkedOfflineIsAnOnlineEvent) {
   const auto secret = enrolled("web", "lb1");
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
-  events_->take_queued();
   const auto went = liveness_.sweep(time::steady_ms_now() + 60'000,
                                     [](std::int64_t) -> std::optional<std::int64_t> { return 10'000; });
   ASSERT_EQ(went.size(), 1u);
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
-  const auto queued = events_->take_queued();
-  ASSERT_EQ(queued.size(), 1u);
-  EXPECT_EQ(queued[0].kind, "member_online");
-  EXPECT_NE(queued[0].message.find("resumed"), std::string::npos) << queued[0].message;
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[1].kind, "member_online");
+  EXPECT_NE(stored[1].message.find("resumed"), std::string::npos) << stored[1].message;
+  EXPECT_TRUE(store_->load_states()->at(0).online) << "stored with the event";
 }
 
 TEST_F(HeartbeatServiceTest, SourceAddressIsNormalisedAndStored) {

@@ -314,6 +314,25 @@ TEST(LivenessTable, TakeDirtyCarriesTheWholeState) {
   EXPECT_FALSE(table.get(8)->dirty);
 }
 
+TEST(LivenessTable, StateOfLeavesTheEntryDirtyAndItsReportPending) {
+  LivenessTable table;
+  EXPECT_FALSE(table.state_of(3).has_value());
+  Observation o = seen(3, 2000, protocol::HaproxyState::stopped);
+  o.haproxy_version = "2.6.12";
+  table.record(o);
+  table.attach_report(3, "{\"r\":1}");
+  const auto state = table.state_of(3);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->seq, 2000);
+  EXPECT_EQ(state->haproxy_state, "stopped");
+  EXPECT_EQ(state->haproxy_version, "2.6.12");
+  EXPECT_TRUE(state->online);
+  EXPECT_FALSE(state->report_json.has_value()) << "the report is left to the batch";
+  const auto dirty = table.take_dirty();
+  ASSERT_EQ(dirty.size(), 1u) << "the batch still writes it";
+  EXPECT_EQ(dirty[0].report_json, std::optional<std::string>("{\"r\":1}"));
+}
+
 TEST(LivenessTable, MarkDirtyKeepsANewerReportAndIgnoresRemovedMembers) {
   LivenessTable table;
   table.record(seen(1, 1000));
