@@ -11,6 +11,7 @@
 #include "common/time.hpp"
 #include "common/validate.hpp"
 #include "server/fleet/enrolment_keys.hpp"
+#include "server/liveness/liveness_events.hpp"
 
 namespace balctl::liveness {
 namespace {
@@ -121,27 +122,15 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
   return response;
 }
 
-// Nearly every heartbeat changes nothing and returns an empty vector (no allocation).
-std::vector<store::EventRecord> HeartbeatService::transition_events(
-    const fleet::MemberContext& context, const Transition& transition,
-    const protocol::Heartbeat& heartbeat) const {
-  std::vector<store::EventRecord> raised;
-  if (!transition.first_heartbeat && !transition.came_back && !transition.haproxy_changed) return raised;
-  const std::string actor = "agent:" + context.member.hostname;
-  if (transition.first_heartbeat) {
-    raised.push_back({0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
-                      "first heartbeat (agent " + heartbeat.agent_version + ", HAProxy " +
-                          std::string(protocol::to_string(heartbeat.haproxy.state)) + ")"});
-  } else if (transition.came_back) {
-    raised.push_back(
-        {0, 0, events::kind::kMemberOnline, context.pool.name, context.member.hostname, actor,
-         "heartbeats resumed after " + std::to_string(transition.silent_for_ms / 1000) + " s of silence"});
-  }
-  if (transition.haproxy_changed) {
-    raised.push_back({0, 0, events::kind::kHaproxyState, context.pool.name, context.member.hostname, actor,
-                      "HAProxy " + std::string(protocol::to_string(transition.previous_haproxy)) + " -> " +
-                          std::string(protocol::to_string(heartbeat.haproxy.state))});
-  }
+// Only a change of HAProxy state is written at once; member_online waits for the persister's batch (see
+// CameOnline), unless this heartbeat also writes at once: then it goes into the same write.
+std::vector<store::EventRecord> HeartbeatService::transition_events(const fleet::MemberContext& context,
+                                                                    const Transition& transition,
+                                                                    const protocol::Heartbeat& heartbeat) {
+  std::vector<store::EventRecord> raised;  // nearly always empty: no allocation
+  if (!transition.haproxy_changed) return raised;
+  if (auto came = liveness_.take_came_online(context.member.id)) raised.push_back(came_online_event(*came, context));
+  raised.push_back(haproxy_changed_event(context, transition.previous_haproxy, heartbeat.haproxy.state));
   return raised;
 }
 

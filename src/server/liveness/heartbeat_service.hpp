@@ -1,7 +1,7 @@
 // POST /api/v1/agent/heartbeat: authenticate the member from memory, parse and validate the report,
 // update liveness, answer with the interval and pending jobs. No disk I/O on this path, except for the
-// rare heartbeat that causes an event (first heartbeat, back after silence, HAProxy state change, refusal):
-// that event is written before the heartbeat is answered.
+// rare heartbeat that reports a change of HAProxy state or is refused: its event is written before it is
+// answered. (member_online is liveness: it is written with the liveness batch, see CameOnline.)
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,7 @@ class HeartbeatService {
  private:
   std::vector<store::EventRecord> transition_events(const fleet::MemberContext& context,
                                                     const Transition& transition,
-                                                    const protocol::Heartbeat& heartbeat) const;
+                                                    const protocol::Heartbeat& heartbeat);
 
   fleet::Registry& registry_;
   LivenessTable& liveness_;

@@ -1,6 +1,7 @@
 #include "server/liveness/liveness_table.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace balctl::liveness {
 namespace {
@@ -30,6 +31,14 @@ store::MemberStateRecord state_record(std::int64_t member_id, Entry& entry) {
     entry.pending_report.reset();
   }
   return record;
+}
+
+// Empties the entry's pending announcement into a CameOnline, if it has one.
+std::optional<CameOnline> take_pending(std::int64_t member_id, Entry& entry) {
+  if (entry.came_online.wall_ms == 0) return std::nullopt;
+  const PendingOnline pending = std::exchange(entry.came_online, PendingOnline{});
+  return CameOnline{member_id, pending.wall_ms, pending.first, pending.silent_for_ms, entry.agent_version,
+                    pending.haproxy};
 }
 
 }  // namespace
@@ -69,6 +78,12 @@ Transition LivenessTable::record(const Observation& o) {
   if (entry.source_ip != o.source_ip) entry.source_ip = o.source_ip;
   entry.host = o.host;
   entry.online = true;
+  // One pending is enough: the next batch takes it together with any offline its sweep decides, so a
+  // member cannot come back again before the announcement of its last return is on its way.
+  if ((transition.first_heartbeat || transition.came_back) && entry.came_online.wall_ms == 0) {
+    entry.came_online = {std::max<std::int64_t>(o.wall_ms, 1), transition.silent_for_ms, transition.first_heartbeat,
+                         o.haproxy};
+  }
   mark_dirty_locked(o.member_id, entry);
   if (transition.report_due) entry.report_saved_steady_ms = o.steady_ms;
   return transition;
@@ -92,6 +107,13 @@ std::optional<store::MemberStateRecord> LivenessTable::state_of(std::int64_t mem
   const auto it = entries_.find(member_id);
   if (it == entries_.end()) return std::nullopt;
   return liveness_record(member_id, it->second);
+}
+
+std::optional<CameOnline> LivenessTable::take_came_online(std::int64_t member_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(member_id);
+  if (it == entries_.end()) return std::nullopt;
+  return take_pending(member_id, it->second);
 }
 
 std::vector<WentOffline> LivenessTable::sweep(
@@ -118,7 +140,7 @@ std::vector<WentOffline> LivenessTable::sweep(
 // (measured); instead the dirty ids are swapped out in one step and the records are built a chunk at a
 // time, so a heartbeat waits at most for one chunk. An entry re-recorded meanwhile is still dirty and
 // not queued again, so its chunk picks up its newest values.
-std::vector<store::MemberStateRecord> LivenessTable::take_dirty() {
+std::vector<store::MemberStateRecord> LivenessTable::take_dirty(std::vector<CameOnline>* came_online) {
   std::lock_guard take_lock(take_mutex_);
   {
     std::lock_guard lock(mutex_);
@@ -136,6 +158,8 @@ std::vector<store::MemberStateRecord> LivenessTable::take_dirty() {
       if (it == entries_.end() || !it->second.dirty) continue;  // removed, or removed and added again
       it->second.dirty = false;
       records.push_back(state_record(it->first, it->second));
+      if (came_online == nullptr) continue;
+      if (auto came = take_pending(it->first, it->second)) came_online->push_back(std::move(*came));
     }
   }
   taking_.clear();

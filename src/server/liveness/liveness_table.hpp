@@ -39,6 +39,29 @@ struct Observation {
   std::int64_t wall_ms = 0;
 };
 
+// A member came online: its first heartbeat, or heartbeats again after it was marked offline. The
+// member_online event is written by the persister in the batch that writes the state it describes, so a
+// kill -9 loses both or neither, and if both, the member's next heartbeat says it again. (Written at once
+// instead, a herd of them, say 2 000 members enrolled at once, stalled the I/O threads for seconds.)
+struct CameOnline {
+  std::int64_t member_id = 0;
+  std::int64_t wall_ms = 0;
+  bool first = false;
+  std::int64_t silent_for_ms = 0;
+  std::string agent_version;
+  protocol::HaproxyState haproxy = protocol::HaproxyState::unknown;
+};
+
+// What an entry keeps of a CameOnline until it is taken: 24 bytes in every entry (an optional CameOnline
+// would be 80, counted in bench/heartbeat-load's bytes_per_member), so the agent version is the entry's
+// own when the announcement is taken (it changes only when the agent is replaced).
+struct PendingOnline {
+  std::int64_t wall_ms = 0;  // 0: nothing pending
+  std::int64_t silent_for_ms = 0;
+  bool first = false;
+  protocol::HaproxyState haproxy = protocol::HaproxyState::unknown;  // as the announcing heartbeat said
+};
+
 struct Entry {
   std::int64_t last_seen_steady_ms = 0;
   std::int64_t last_seen_wall_ms = 0;  // 0: never seen
@@ -52,6 +75,7 @@ struct Entry {
   bool dirty = false;
   std::int64_t report_saved_steady_ms = 0;
   std::optional<std::string> pending_report;
+  PendingOnline came_online;  // not yet taken by the persister
 };
 
 // What a heartbeat changed; drives events now and failover decisions later.
@@ -95,8 +119,14 @@ class LivenessTable {
 
   // The dirty entries as records, each once; they are clean afterwards. One caller at a time (the
   // persister); heartbeats are held up for at most one chunk of the work, never the whole table.
-  std::vector<store::MemberStateRecord> take_dirty();
-  // Puts records back after a failed write so the next batch retries them.
+  // `came_online`, when given, receives the pending announcements of the entries taken, in the same hold
+  // of the lock as their state; without it they stay pending.
+  std::vector<store::MemberStateRecord> take_dirty(std::vector<CameOnline>* came_online = nullptr);
+  // Takes the member's pending announcement, if the persister has not (for a heartbeat that writes its
+  // events at once and wants it in the same write).
+  std::optional<CameOnline> take_came_online(std::int64_t member_id);
+  // Puts records back after a failed write so the next batch retries them (their announcements are the
+  // caller's to retry).
   void mark_dirty(const std::vector<store::MemberStateRecord>& records);
   void restore(const store::MemberStateRecord& record, std::int64_t now_steady_ms, std::int64_t now_wall_ms);
   void remove(std::int64_t member_id);

@@ -5,6 +5,7 @@
 #include "common/heap.hpp"
 #include "common/time.hpp"
 #include "server/fleet/specs.hpp"
+#include "server/liveness/liveness_events.hpp"
 
 namespace balctl::liveness {
 namespace {
@@ -67,13 +68,14 @@ Status Persister::run_once(std::int64_t now_steady_ms) {
     return delay_ms;
   }, fleet::limits::kMinDelayS * 1000);
   for (const auto& offline : went) {
-    const auto context = registry_.find(offline.member_id);
-    if (!context) continue;
-    events_.queue({0, 0, events::kind::kMemberOffline, context->pool.name, context->member.hostname, "system",
-                   "no heartbeat for " + std::to_string(offline.silent_for_ms / 1000) + " s (pool delay " +
-                       std::to_string(context->pool.delay_s) + " s)"});
+    if (const auto context = registry_.find(offline.member_id)) events_.queue(went_offline_event(offline, *context));
   }
-  auto states = liveness_.take_dirty();
+  // Each member_online goes into the same transaction as the state that says the member is online.
+  std::vector<CameOnline> came_online;
+  auto states = liveness_.take_dirty(&came_online);
+  for (const auto& came : came_online) {
+    if (const auto context = registry_.find(came.member_id)) events_.queue(came_online_event(came, *context));
+  }
   auto queued = events_.take_queued();
   if (states.empty() && queued.empty()) return {};
   auto status = store_.save_batch(states, queued);

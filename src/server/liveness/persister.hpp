@@ -1,6 +1,7 @@
 // Group commit for liveness: a background thread wakes every flush interval, marks silent members
-// offline, and writes all changed member states plus queued events in one transaction. A kill -9 loses
-// at most the batch that was still in memory.
+// offline, and writes all changed member states plus queued events (member_offline and member_online
+// among them) in one transaction. A kill -9 loses at most the batch that was still in memory: states
+// together with the liveness events that describe them, which the members' next heartbeats raise again.
 #pragma once
 
 #include <chrono>

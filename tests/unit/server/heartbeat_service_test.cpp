@@ -11,6 +11,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
+#include "server/liveness/persister.hpp"
 #include "server/store/sqlite.hpp"
 #include "unit/server/fleet_fixture.hpp"
 
@@ -22,7 +23,28 @@ class HeartbeatServiceTest : public testing::FleetFixture {
   void SetUp() override {
     FleetFixture::SetUp();
     service_ = std::make_unique<HeartbeatService>(registry_, liveness_, *events_, HeartbeatSettings{750});
+    persister_ = std::make_unique<Persister>(*store_, liveness_, registry_, *events_, std::chrono::hours(1),
+                                             time::steady_ms_now());
     make_pool("web");
+  }
+
+  // One round of the persister, as its thread runs every flush interval.
+  void flush() { ASSERT_TRUE(persister_->run_once(time::steady_ms_now()).ok()); }
+
+  // Makes every event write fail (a real SQLite error, from a second connection) until `allow_events`.
+  void refuse_events() {
+    ASSERT_TRUE(store::Database::open(dir_.path() / "balctl.db")
+                    ->exec("CREATE TRIGGER refuse_events BEFORE INSERT ON events "
+                           "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+                    .ok());
+  }
+  void allow_events() {
+    ASSERT_TRUE(store::Database::open(dir_.path() / "balctl.db")->exec("DROP TRIGGER refuse_events").ok());
+  }
+
+  std::string with_haproxy(int seq, const std::string& state) {
+    return R"({"agent_version":"0.1.0","seq":)" + std::to_string(seq) + R"(,"haproxy":{"state":")" + state +
+           R"("}})";
   }
 
   // The events heartbeats caused, as stored: they are written before the heartbeat is answered.
@@ -36,6 +58,7 @@ class HeartbeatServiceTest : public testing::FleetFixture {
   }
 
   std::unique_ptr<HeartbeatService> service_;
+  std::unique_ptr<Persister> persister_;
   const std::string body_ = R"({"agent_version":"0.1.0","seq":3,"haproxy":{"state":"running","version":"2.6"},
                                 "memory":{"total_kb":1000,"available_kb":250}})";
 };
@@ -52,6 +75,8 @@ TEST_F(HeartbeatServiceTest, AcceptsAndRecordsLiveness) {
   EXPECT_EQ(member->liveness->haproxy, protocol::HaproxyState::running);
   EXPECT_DOUBLE_EQ(*member->liveness->host.memory_used_pct, 75.0);
   EXPECT_TRUE(member->liveness->pending_report.has_value());
+  EXPECT_TRUE(heartbeat_events().empty()) << "member_online waits for the batch with its state";
+  flush();
   const auto stored = heartbeat_events();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].kind, "member_online");
@@ -117,7 +142,8 @@ TEST_F(HeartbeatServiceTest, HaproxyChangeIsStoredBeforeTheHeartbeatIsAnswered) 
 
 TEST_F(HeartbeatServiceTest, OrdinaryHeartbeatsWriteNothing) {
   const auto secret = enrolled("web", "lb1");
-  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());  // first heartbeat: an event, written
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());  // first heartbeat: member_online
+  flush();
   const auto events_before = stored_events().size();
   const auto states_before = *store_->load_states();
   for (int seq = 4; seq < 10; ++seq) {
@@ -134,14 +160,45 @@ TEST_F(HeartbeatServiceTest, OrdinaryHeartbeatsWriteNothing) {
 
 TEST_F(HeartbeatServiceTest, EventsAreQueuedWhenTheStoreCannotTakeThem) {
   const auto secret = enrolled("web", "lb1");
-  // A store that fails every event write (here: its table is gone).
-  auto other = store::Database::open(dir_.path() / "balctl.db");
-  ASSERT_TRUE(other.ok());
-  ASSERT_TRUE(other->exec("DROP TABLE events").ok());
-  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok()) << "the heartbeat is still answered";
-  const auto queued = events_->take_queued();
-  ASSERT_EQ(queued.size(), 1u) << "kept for the next batch";
-  EXPECT_EQ(queued[0].kind, "member_online");
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
+  flush();
+  refuse_events();
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", with_haproxy(4, "stopped")).ok())
+      << "the heartbeat is still answered";
+  allow_events();
+  flush();
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 2u) << "written late, by the next batch, and once";
+  EXPECT_EQ(stored[1].kind, "haproxy_state");
+  EXPECT_TRUE(events_->take_queued().empty());
+}
+
+TEST_F(HeartbeatServiceTest, AnOnlineEventNotYetWrittenGoesWithAHaproxyChange) {
+  const auto secret = enrolled("web", "lb1");
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", with_haproxy(4, "stopped")).ok());
+  // Before any batch: the state written with haproxy_state says the member is online, so the event that
+  // says so is in the same transaction, first.
+  auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].kind, "member_online");
+  EXPECT_EQ(stored[1].kind, "haproxy_state");
+  flush();
+  EXPECT_EQ(heartbeat_events().size(), 2u) << "the batch does not write member_online again";
+}
+
+TEST_F(HeartbeatServiceTest, AHaproxyChangeAfterTheBatchWritesOnlyItself) {
+  const auto secret = enrolled("web", "lb1");
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
+  flush();
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", with_haproxy(4, "stopped")).ok());
+  ASSERT_TRUE(service_->handle(secret, "127.0.0.1", with_haproxy(5, "running")).ok());
+  const auto stored = heartbeat_events();
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[0].kind, "member_online");
+  EXPECT_NE(stored[1].message.find("running -> stopped"), std::string::npos);
+  EXPECT_NE(stored[2].message.find("stopped -> running"), std::string::npos);
+  EXPECT_EQ(store_->load_states()->at(0).haproxy_state, "running");
 }
 
 TEST(Summarise, MemoryPercentageGuardsAgainstNonsense) {
@@ -227,7 +284,9 @@ TEST_F(HeartbeatServiceTest, EgressRefusalsEventDetailsAndOnlyForThatMember) {
 TEST_F(HeartbeatServiceTest, OnlyTheFirstHeartbeatIsAnOnlineEvent) {
   const auto secret = enrolled("web", "lb1");
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
+  flush();
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
+  flush();
   const auto stored = heartbeat_events();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].kind, "member_online");
@@ -241,12 +300,14 @@ TEST_F(HeartbeatServiceTest, OnlyTheFirstHeartbeatIsAnOnlineEvent) {
 TEST_F(HeartbeatServiceTest, ComebackAfterBeingMarkedOfflineIsAnOnlineEvent) {
   const auto secret = enrolled("web", "lb1");
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
-  const auto went = liveness_.sweep(time::steady_ms_now() + 60'000,
-                                    [](std::int64_t) -> std::optional<std::int64_t> { return 10'000; });
-  ASSERT_EQ(went.size(), 1u);
+  // The persister's round a minute later (pool delay 10 s) marks it offline and says so.
+  ASSERT_TRUE(persister_->run_once(time::steady_ms_now() + 60'000).ok());
+  ASSERT_FALSE(store_->load_states()->at(0).online);
   ASSERT_TRUE(service_->handle(secret, "127.0.0.1", body_).ok());
+  flush();
   const auto stored = heartbeat_events();
   ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].kind, "member_online");
   EXPECT_EQ(stored[1].kind, "member_online");
   EXPECT_NE(stored[1].message.find("resumed"), std::string::npos) << stored[1].message;
   EXPECT_TRUE(store_->load_states()->at(0).online) << "stored with the event";

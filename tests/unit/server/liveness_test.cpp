@@ -10,6 +10,7 @@
 #include "server/fleet/registry.hpp"
 #include "server/liveness/liveness_table.hpp"
 #include "server/liveness/persister.hpp"
+#include "server/store/sqlite.hpp"
 #include "server/store/store.hpp"
 #include "unit/support/temp_dir.hpp"
 #include "unit/server/test_store.hpp"
@@ -101,6 +102,32 @@ TEST(LivenessTable, DirtyEntriesAreTakenOnceAndCanBeRequeued) {
   EXPECT_EQ(again[0].report_json, std::optional<std::string>("{\"report\":1}"));
 }
 
+TEST(LivenessTable, ComingOnlineIsAnnouncedOnceToWhoeverTakesItFirst) {
+  LivenessTable table;
+  table.record(seen(1, 1000));
+  table.record(seen(1, 2000, protocol::HaproxyState::stopped));
+  EXPECT_EQ(table.take_dirty().size(), 1u) << "without a list the announcement stays pending";
+  const auto came = table.take_came_online(1);
+  ASSERT_TRUE(came);
+  EXPECT_TRUE(came->first);
+  EXPECT_EQ(came->wall_ms, 1'700'000'001'000) << "the heartbeat that came online, not a later one";
+  EXPECT_EQ(came->haproxy, protocol::HaproxyState::running);
+  EXPECT_EQ(came->agent_version, "0.1.0");
+  EXPECT_FALSE(table.take_came_online(1));
+  table.record(seen(1, 3000));
+  std::vector<CameOnline> taken;
+  table.take_dirty(&taken);
+  EXPECT_TRUE(taken.empty()) << "an ordinary heartbeat announces nothing";
+  ASSERT_EQ(table.sweep(10'000, kDelay).size(), 1u);
+  table.record(seen(1, 12'000));
+  table.take_dirty(&taken);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_FALSE(taken[0].first);
+  EXPECT_EQ(taken[0].silent_for_ms, 9000);
+  EXPECT_FALSE(table.take_came_online(1)) << "taken with the state";
+  EXPECT_FALSE(table.take_came_online(99));
+}
+
 TEST(LivenessTable, RestoreComputesAgeFromTheWallClock) {
   LivenessTable table;
   store::MemberStateRecord record;
@@ -139,6 +166,15 @@ class PersisterTest : public ::testing::Test {
     member_id_ = member.id;
   }
 
+  std::vector<store::EventRecord> events_of(const std::string& kind) {
+    std::vector<store::EventRecord> out;
+    auto listed = store_->list_events({0, 100, std::nullopt});  // range-for over *temporary would dangle
+    for (auto& event : *listed) {
+      if (event.kind == kind) out.push_back(std::move(event));
+    }
+    return out;
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   fleet::Registry registry_;
@@ -154,9 +190,8 @@ TEST_F(PersisterTest, GivesMembersOneDelayAfterStartThenMarksThemOffline) {
   EXPECT_TRUE(table_.get(member_id_)->online) << "within the start-up grace nobody is judged";
   ASSERT_TRUE(persister.run_once(103'500).ok());
   EXPECT_FALSE(table_.get(member_id_)->online);
-  const auto logged = *store_->list_events({0, 10, std::nullopt});
+  const auto logged = events_of("member_offline");
   ASSERT_EQ(logged.size(), 1u);
-  EXPECT_EQ(logged[0].kind, "member_offline");
   EXPECT_EQ(logged[0].member, "lb1");
   const auto states = *store_->load_states();
   ASSERT_EQ(states.size(), 1u);
@@ -167,10 +202,11 @@ TEST_F(PersisterTest, WritesStateAndQueuedEventsTogether) {
   events::EventLog events(*store_);
   Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 0);
   table_.record(seen(member_id_, 1000));
-  events.queue({0, 0, "member_online", "web", "lb1", "agent:lb1", "first heartbeat"});
+  events.queue({0, 0, "failover", "web", "lb1", "system", "queued by someone else"});
   ASSERT_TRUE(persister.run_once(1500).ok());
   EXPECT_EQ(store_->load_states()->size(), 1u);
-  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 1u);
+  EXPECT_EQ(events_of("failover").size(), 1u);
+  EXPECT_EQ(events_of("member_online").size(), 1u) << "the first heartbeat, with the state it made";
   EXPECT_TRUE(events.take_queued().empty());
 }
 
@@ -406,7 +442,7 @@ TEST_F(PersisterTest, GraceEndsExactlyOneDelayAfterStart) {
   EXPECT_TRUE(table_.get(member_id_)->online);
   ASSERT_TRUE(persister.run_once(103'000).ok());
   EXPECT_FALSE(table_.get(member_id_)->online);
-  const auto queued_and_written = *store_->list_events({0, 10, std::nullopt});
+  const auto queued_and_written = events_of("member_offline");
   ASSERT_EQ(queued_and_written.size(), 1u);
   EXPECT_EQ(queued_and_written[0].pool, "web");
   EXPECT_EQ(queued_and_written[0].actor, "system");
@@ -414,7 +450,46 @@ TEST_F(PersisterTest, GraceEndsExactlyOneDelayAfterStart) {
       << queued_and_written[0].message;
   // The next round finds nothing new to say.
   ASSERT_TRUE(persister.run_once(110'000).ok());
-  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 1u);
+  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 2u) << "member_online, member_offline";
+}
+
+TEST_F(PersisterTest, MemberOnlineIsWrittenWithItsStateOrNotAtAll) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 0);
+  table_.record(seen(member_id_, 1000));
+  auto other = store::Database::open(dir_.path() / "db");
+  ASSERT_TRUE(other->exec("CREATE TRIGGER refuse_events BEFORE INSERT ON events "
+                          "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+                  .ok());
+  EXPECT_FALSE(persister.run_once(1500).ok());
+  EXPECT_TRUE(store_->load_states()->empty()) << "one transaction: the state did not go without its event";
+  ASSERT_TRUE(other->exec("DROP TRIGGER refuse_events").ok());
+  ASSERT_TRUE(persister.run_once(2500).ok());
+  const auto online = events_of("member_online");
+  ASSERT_EQ(online.size(), 1u) << "retried once, not lost and not doubled";
+  EXPECT_EQ(online[0].at_ms, 1'700'000'001'000) << "stamped with the heartbeat, not the write";
+  EXPECT_NE(online[0].message.find("first heartbeat (agent 0.1.0, HAProxy running)"), std::string::npos)
+      << online[0].message;
+  EXPECT_TRUE(store_->load_states()->at(0).online);
+}
+
+TEST_F(PersisterTest, AComebackIsAnnouncedByTheBatchThatStoresIt) {
+  events::EventLog events(*store_);
+  Persister persister(*store_, table_, registry_, events, std::chrono::milliseconds(1000), 0);
+  table_.record(seen(member_id_, 1000));
+  ASSERT_TRUE(persister.run_once(1500).ok());
+  ASSERT_TRUE(persister.run_once(10'000).ok());  // silent for 9 s, delay 3 s
+  ASSERT_FALSE(store_->load_states()->at(0).online);
+  table_.record(seen(member_id_, 12'000));
+  ASSERT_TRUE(persister.run_once(12'500).ok());
+  const auto online = events_of("member_online");
+  ASSERT_EQ(online.size(), 2u);
+  EXPECT_NE(online[1].message.find("heartbeats resumed after 11 s of silence"), std::string::npos)
+      << online[1].message;
+  EXPECT_TRUE(store_->load_states()->at(0).online);
+  table_.record(seen(member_id_, 13'000));
+  ASSERT_TRUE(persister.run_once(13'500).ok());
+  EXPECT_EQ(events_of("member_online").size(), 2u) << "an ordinary heartbeat announces nothing";
 }
 
 TEST_F(PersisterTest, MembersUnknownToTheRegistryAreNotJudged) {
@@ -443,13 +518,14 @@ TEST_F(PersisterTest, StopWritesWhatIsLeft) {
   Persister persister(*store_, table_, registry_, events, std::chrono::hours(1), time::steady_ms_now());
   persister.start();
   table_.record(seen(member_id_, time::steady_ms_now()));
-  events.queue({0, 0, "member_online", "web", "lb1", "agent:lb1", "first heartbeat"});
+  events.queue({0, 0, "failover", "web", "lb1", "system", "queued"});
   const auto before = time::steady_ms_now();
   persister.stop();
   EXPECT_LT(time::steady_ms_now() - before, 2000) << "stop does not wait for the interval";
   ASSERT_EQ(store_->load_states()->size(), 1u);
   EXPECT_TRUE(store_->load_states()->at(0).online);
-  EXPECT_EQ(store_->list_events({0, 10, std::nullopt})->size(), 1u);
+  EXPECT_EQ(events_of("failover").size(), 1u);
+  EXPECT_EQ(events_of("member_online").size(), 1u);
   persister.stop();  // idempotent
 }
 
