@@ -1,8 +1,9 @@
-// The audit and liveness event log. Admin actions are written at once (record). An event a heartbeat
-// caused is written at once too, with the liveness it reflects (record_with_states), before that heartbeat
-// is answered: a kill -9 loses no event an agent was told about. Only the rare heartbeats that change
-// something pay for that write; the others never wait for the disk. Events raised by the persister itself
-// (members gone silent) are queued and written with the liveness batch they belong to (queue).
+// The audit and liveness event log. Admin actions are written at once (record). So is an event a
+// heartbeat caused (an HAProxy change, a refusal), with the liveness it reflects (record_with_states),
+// before that heartbeat is answered: a kill -9 loses no such event an agent was told about. Only those
+// rare heartbeats pay for the write; the others never wait for the disk. Liveness events (member_online,
+// member_offline) are queued and written with the liveness batch whose state they announce (queue): they
+// come in herds, and a kill -9 that loses them loses their state too, so they are raised again.
 #pragma once
 
 #include <functional>
