@@ -257,6 +257,23 @@ class AgentEventsSurviveKill9Test(unittest.TestCase):
         self.assertEqual(self.haproxy_events(), ["HAProxy running -> stopped"])
         self.assertEqual(self.server.member("web", "lb1")["haproxy"]["state"], "stopped")
 
+    def test_kill9_before_the_batch_loses_member_online_with_its_state_and_it_is_raised_again(self):
+        # setUp saw lb1 online (in memory) a few seconds after the start: the first 10 s batch, which writes
+        # member_online with the state it announces, has not run yet.
+        self.assertEqual([e for e in self.server.events() if e["kind"] == "member_online"], [],
+                         "precondition: member_online still waits for its batch")
+        self.server.kill9()
+        self.server.start()
+        # The agent's next heartbeat is its first again for the restarted server; its batch writes it.
+        online = wait_until(lambda: [e for e in self.server.events() if e["kind"] == "member_online"], 15,
+                            what="member_online after the restart")
+        self.assertEqual(len(online), 1, online)
+        self.assertIn("first heartbeat (agent", online[0]["message"])
+        seq = self.server.member("web", "lb1")["seq"]
+        wait_until(lambda: self.server.member("web", "lb1")["seq"] >= seq + 2, 10, what="two more heartbeats")
+        self.assertEqual([e["kind"] for e in self.server.events()].count("member_online"), 1, "announced once")
+        self.assertEqual(self.server.member("web", "lb1")["status"], "online")
+
 
 if __name__ == "__main__":
     unittest.main()
