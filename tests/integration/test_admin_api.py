@@ -180,8 +180,9 @@ class AdminApiTest(unittest.TestCase):
         other = self.pool + "-2"
         self.server.create_pool(other, "uniq2.example.com")
         before = self.snapshot()
-        for method, path, body in (("POST", "/api/v1/pools", {"name": self.pool + "-3", "hostname": "UNIQ.example.com."}),
-                                   ("PATCH", f"/api/v1/pools/{other}", {"hostname": "uniq.example.com"})):
+        attempts = (("POST", "/api/v1/pools", {"name": self.pool + "-3", "hostname": "UNIQ.example.com."}),
+                    ("PATCH", f"/api/v1/pools/{other}", {"hostname": "uniq.example.com"}))
+        for method, path, body in attempts:
             reply = self.server.request(method, path, body)
             self.assert_refused(reply, 409, "hostname_in_use", "hostname")
             self.assertIn(f"already managed by pool '{self.pool}'", reply.json["error"]["message"])

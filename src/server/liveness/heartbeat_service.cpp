@@ -129,7 +129,8 @@ std::vector<store::EventRecord> HeartbeatService::transition_events(const fleet:
                                                                     const protocol::Heartbeat& heartbeat) {
   std::vector<store::EventRecord> raised;  // nearly always empty: no allocation
   if (!transition.haproxy_changed) return raised;
-  if (auto came = liveness_.take_came_online(context.member.id)) raised.push_back(came_online_event(*came, context));
+  if (auto came = liveness_.take_came_online(context.member.id))
+    raised.push_back(came_online_event(*came, context));
   raised.push_back(haproxy_changed_event(context, transition.previous_haproxy, heartbeat.haproxy.state));
   return raised;
 }

@@ -1,6 +1,7 @@
 #include "server/liveness/liveness_events.hpp"
 
 #include <string>
+#include <utility>
 
 #include "server/events/event_log.hpp"
 
@@ -12,10 +13,10 @@ std::string agent_actor(const fleet::MemberContext& context) { return "agent:" +
 }  // namespace
 
 store::EventRecord came_online_event(const CameOnline& came, const fleet::MemberContext& context) {
-  const std::string message = came.first ? "first heartbeat (agent " + came.agent_version + ", HAProxy " +
-                                               std::string(protocol::to_string(came.haproxy)) + ")"
-                                         : "heartbeats resumed after " + std::to_string(came.silent_for_ms / 1000) +
-                                               " s of silence";
+  const std::string message =
+      came.first ? "first heartbeat (agent " + came.agent_version + ", HAProxy " +
+                       std::string(protocol::to_string(came.haproxy)) + ")"
+                 : "heartbeats resumed after " + std::to_string(came.silent_for_ms / 1000) + " s of silence";
   return {0, came.wall_ms, events::kind::kMemberOnline, context.pool.name, context.member.hostname,
           agent_actor(context), message};
 }
@@ -28,8 +29,10 @@ store::EventRecord went_offline_event(const WentOffline& went, const fleet::Memb
 
 store::EventRecord haproxy_changed_event(const fleet::MemberContext& context, protocol::HaproxyState from,
                                          protocol::HaproxyState to) {
+  std::string message =
+      "HAProxy " + std::string(protocol::to_string(from)) + " -> " + std::string(protocol::to_string(to));
   return {0, 0, events::kind::kHaproxyState, context.pool.name, context.member.hostname, agent_actor(context),
-          "HAProxy " + std::string(protocol::to_string(from)) + " -> " + std::string(protocol::to_string(to))};
+          std::move(message)};
 }
 
 }  // namespace balctl::liveness

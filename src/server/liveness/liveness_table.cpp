@@ -81,8 +81,8 @@ Transition LivenessTable::record(const Observation& o) {
   // One pending is enough: the next batch takes it together with any offline its sweep decides, so a
   // member cannot come back again before the announcement of its last return is on its way.
   if ((transition.first_heartbeat || transition.came_back) && entry.came_online.wall_ms == 0) {
-    entry.came_online = {std::max<std::int64_t>(o.wall_ms, 1), transition.silent_for_ms, transition.first_heartbeat,
-                         o.haproxy};
+    entry.came_online = {std::max<std::int64_t>(o.wall_ms, 1), transition.silent_for_ms,
+                         transition.first_heartbeat, o.haproxy};
   }
   mark_dirty_locked(o.member_id, entry);
   if (transition.report_due) entry.report_saved_steady_ms = o.steady_ms;

@@ -68,7 +68,8 @@ Status Persister::run_once(std::int64_t now_steady_ms) {
     return delay_ms;
   }, fleet::limits::kMinDelayS * 1000);
   for (const auto& offline : went) {
-    if (const auto context = registry_.find(offline.member_id)) events_.queue(went_offline_event(offline, *context));
+    if (const auto context = registry_.find(offline.member_id))
+      events_.queue(went_offline_event(offline, *context));
   }
   // Each member_online goes into the same transaction as the state that says the member is online.
   std::vector<CameOnline> came_online;
