@@ -204,6 +204,46 @@ class PersistenceTest(unittest.TestCase):
         self.server.stop()
         self.server.start()
 
+    def test_duplicates_from_before_they_were_refused_do_not_stop_the_server(self):
+        self.server.create_pool("web", "lb.example.com")
+        self.server.create_pool("api", "api.example.com")
+        self.server.add_member("web", "lb-a", "192.0.2.1")
+        self.server.add_member("web", "lb-b", "192.0.2.2")
+        self.server.stop()
+        # Make it the schema-4 database an older balctl wrote, holding what that one let through: two pools
+        # on one hostname, two members of a pool on one address.
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "balctl.db"))
+        db.executescript("""
+            DROP INDEX pools_hostname; DROP INDEX members_pool_ipv4;
+            ALTER TABLE pools DROP COLUMN legacy_duplicate; ALTER TABLE members DROP COLUMN legacy_duplicate;
+            ALTER TABLE member_state DROP COLUMN haproxy_version;
+            UPDATE pools SET hostname = 'lb.example.com' WHERE name = 'api';
+            UPDATE members SET ipv4 = '192.0.2.1' WHERE hostname = 'lb-b';
+            PRAGMA user_version = 4;""")
+        db.close()
+        for _ in range(2):  # the upgrade, then an ordinary restart
+            self.server.start()
+            notes = [(e["kind"], e["pool"], e["member"]) for e in self.server.events(limit=1000)
+                     if e["kind"].startswith("duplicate_")]
+            self.assertEqual(notes, [("duplicate_hostname", "api", ""), ("duplicate_ipv4", "web", "lb-b")],
+                             "named once, by the upgrade")
+            self.server.stop()
+            log = self.server.log_text()
+        # Warned at every start until resolved.
+        self.assertEqual(log.count("duplicate_hostname hostname=lb.example.com pool=api other_pool=web"), 2)
+        self.assertEqual(log.count("duplicate_ipv4 ipv4=192.0.2.1 pool=web member=lb-b other_member=lb-a"), 2)
+        self.server.start()
+        self.assertEqual(self.server.member("web", "lb-b")["ipv4"], "192.0.2.1", "nothing was lost")
+        refused = self.server.request("POST", "/api/v1/pools", {"name": "shop", "hostname": "lb.example.com"})
+        self.assertEqual((refused.status, refused.error_code), (409, "hostname_in_use"), refused)
+        self.assertIn("pool 'web'", refused.json["error"]["message"])
+        reply = self.server.request("PATCH", "/api/v1/pools/api", {"hostname": "api.example.com"})
+        self.assertEqual(reply.status, 200, reply)
+        self.server.restart()
+        log = self.server.log_text()
+        self.assertEqual(log.count("duplicate_hostname hostname="), 3, "resolved: not warned at the fourth start")
+        self.assertEqual(log.count("duplicate_ipv4 ipv4="), 4, "still there: warned again")
+
     def test_port_in_use_is_a_clear_start_failure(self):
         blocker = socket.socket()
         blocker.bind(("127.0.0.1", 0))

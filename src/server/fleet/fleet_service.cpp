@@ -36,26 +36,30 @@ Error ipv4_in_use(const std::string& ipv4, const std::string& other_member, cons
 }
 
 // Databases from before uniqueness was enforced may hold such duplicates (migration 5 keeps them so that
-// the server starts); say so at every start until they are resolved.
+// the server starts); say so at every start until they are resolved. As in the migration, the oldest row
+// (lowest id) holds the name or address and the later ones are the duplicates, whatever order the lists
+// come in.
 void warn_about_duplicates(const std::vector<store::PoolRecord>& pools,
                            const std::vector<store::MemberRecord>& members) {
-  std::map<std::string, const store::PoolRecord*> by_hostname;
   std::map<std::int64_t, const store::PoolRecord*> by_id;
-  for (const auto& pool : pools) {
-    by_id[pool.id] = &pool;
-    const auto [first, inserted] = by_hostname.try_emplace(pool.hostname, &pool);
+  for (const auto& pool : pools) by_id[pool.id] = &pool;
+  std::map<std::string, const store::PoolRecord*> by_hostname;
+  for (const auto& [id, pool] : by_id) {
+    const auto [first, inserted] = by_hostname.try_emplace(pool->hostname, pool);
     if (!inserted) {
-      spdlog::warn("duplicate_hostname hostname={} pool={} other_pool={}", pool.hostname, pool.name,
+      spdlog::warn("duplicate_hostname hostname={} pool={} other_pool={}", pool->hostname, pool->name,
                    first->second->name);
     }
   }
+  std::map<std::int64_t, const store::MemberRecord*> members_by_id;
+  for (const auto& member : members) members_by_id[member.id] = &member;
   std::map<std::pair<std::int64_t, std::string>, const store::MemberRecord*> by_address;
-  for (const auto& member : members) {
-    const auto [first, inserted] = by_address.try_emplace({member.pool_id, member.ipv4}, &member);
+  for (const auto& [id, member] : members_by_id) {
+    const auto [first, inserted] = by_address.try_emplace({member->pool_id, member->ipv4}, member);
     if (!inserted) {
-      const auto pool = by_id.find(member.pool_id);
-      spdlog::warn("duplicate_ipv4 ipv4={} pool={} member={} other_member={}", member.ipv4,
-                   pool == by_id.end() ? "" : pool->second->name, member.hostname, first->second->hostname);
+      const auto pool = by_id.find(member->pool_id);
+      spdlog::warn("duplicate_ipv4 ipv4={} pool={} member={} other_member={}", member->ipv4,
+                   pool == by_id.end() ? "" : pool->second->name, member->hostname, first->second->hostname);
     }
   }
 }
