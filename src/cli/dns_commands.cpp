@@ -24,6 +24,7 @@ struct DnsArgs {
   std::string verify_server;
   std::string zone_id;
   std::string username;
+  std::string cpanel_mode = "uapi";
   bool proxied = false;
   bool no_publish = false;
   bool no_wait = false;
@@ -107,6 +108,7 @@ Result<boost::json::object> provider_body(const DnsArgs& a) {
       if (auto status = need(*value, flag); !status) return status.error();
     }
     body["api_url"] = a.api_url;
+    body["mode"] = a.cpanel_mode;
     body["username"] = a.username;
     body["zone"] = a.zone;
     body["api_token"] = secret;
@@ -180,7 +182,11 @@ void add_dns_commands(CLI::App& app, CommandContext& ctx) {
   set->add_option("--verify-server", a->verify_server, "powerdns: IP[:PORT] of its DNS service to verify against");
   set->add_option("--zone-id", a->zone_id, "cloudflare: the zone identifier");
   set->add_flag("--proxied", a->proxied, "cloudflare: proxy the record through Cloudflare");
-  set->add_option("--username", a->username, "cpanel: the account name");
+  set->add_option("--username", a->username, "cpanel: the cPanel account (uapi) or the WHM user (whm)");
+  set->add_option("--cpanel-mode", a->cpanel_mode,
+                  "cpanel: uapi (cPanel account token, https://host:2083, default) or whm (WHM API token, "
+                  "https://host:2087)")
+      ->check(CLI::IsMember({"uapi", "whm"}));
   set->add_flag("--no-publish", a->no_publish,
                 "Bind without changing the record now (it is published at the next failover)");
   set->add_flag("--no-wait", a->no_wait, "Do not wait until the published address is verified");

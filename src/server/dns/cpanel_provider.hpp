@@ -1,9 +1,11 @@
-// cPanel UAPI: DNS::parse_zone to read the zone (records, line indexes and the SOA serial), then one
-// DNS::mass_edit_zone that edits the first A line of the name, removes any other A lines of it, or adds
+// cPanel's DNS zone editor, through UAPI (a cPanel account's token, port 2083) or WHM API 1 (a WHM
+// token, port 2087, any zone on the server): parse the zone (records, line indexes and the SOA serial),
+// then one mass edit that edits the first A line of the name, removes any other A lines of it, or adds
 // one, conditional on the serial we read. A concurrent edit changes the serial; we then read again.
 #pragma once
 
 #include "server/dns/api_client.hpp"
+#include "server/dns/cpanel_replies.hpp"
 #include "server/dns/dns_provider.hpp"
 #include "server/dns/provider_config.hpp"
 
@@ -19,16 +21,9 @@ class CpanelProvider final : public DnsProvider {
   Result<std::optional<std::uint32_t>> soa_serial() override;
 
  private:
-  struct ARecordLine {
-    std::int64_t line_index = 0;
-    std::string address;
-  };
-  struct ParsedZone {
-    std::uint32_t serial = 0;
-    std::vector<ARecordLine> lines;  // A records of the name asked for
-  };
-  Result<ParsedZone> parse_zone(const std::string& fqdn);
-  Status mass_edit(const std::string& fqdn, const ParsedZone& zone, const std::string& ipv4, std::int64_t ttl);
+  Result<CpanelZone> read_zone();
+  Status mass_edit(const std::string& fqdn, const CpanelZone& zone, const std::string& ipv4, std::int64_t ttl);
+  std::string base() const;  // .../execute/DNS/ or .../json-api/
 
   CpanelConfig config_;
   ProviderApi api_;

@@ -121,9 +121,15 @@ Result<ProviderConfig> parse_cloudflare(json::FieldReader& r) {
 Result<ProviderConfig> parse_cpanel(json::FieldReader& r) {
   CpanelConfig c;
   c.api_url = read_url(r, "api_url");
+  const auto mode = r.optional_string("mode", 16).value_or("uapi");
+  if (r.ok() && mode != "uapi" && mode != "whm") {
+    r.fail("mode", "field 'mode' must be uapi (a cPanel account's token, port 2083) or whm (a WHM token, port 2087)");
+  }
+  c.api = mode == "whm" ? CpanelApi::whm : CpanelApi::uapi;
   c.username = r.required_string("username", 64);
   if (r.ok() && !validate::object_name(c.username)) {
-    r.fail("username", "field 'username' must be the cPanel account name");
+    r.fail("username", std::string("field 'username' must be the ") +
+                           (c.api == CpanelApi::whm ? "WHM user (root or a reseller)" : "cPanel account name"));
   }
   c.zone = read_zone(r);
   c.api_token = read_secret(r, "api_token");
@@ -166,7 +172,10 @@ boost::json::object public_settings(const ProviderConfig& config) {
       return {{"api_url", c.api_url}, {"zone_id", c.zone_id}, {"proxied", c.proxied}};
     }
     boost::json::object operator()(const CpanelConfig& c) const {
-      return {{"api_url", c.api_url}, {"username", c.username}, {"zone", c.zone}};
+      return {{"api_url", c.api_url},
+              {"mode", c.api == CpanelApi::whm ? "whm" : "uapi"},
+              {"username", c.username},
+              {"zone", c.zone}};
     }
   };
   return std::visit(Settings{}, config);

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "common/result.hpp"
+#include "server/dns/cpanel_replies.hpp"
 #include "server/dns/dns_provider.hpp"
 
 namespace balctl::dns {
@@ -39,7 +40,8 @@ struct CloudflareConfig {
 };
 
 struct CpanelConfig {
-  std::string api_url;  // https://host:2083
+  std::string api_url;  // https://host:2083 (UAPI) or https://host:2087 (WHM API 1)
+  CpanelApi api = CpanelApi::uapi;  // "mode": "uapi" with a cPanel account's token, "whm" with a WHM token
   std::string username;
   std::string zone;
   std::string api_token;  // secret
