@@ -1,12 +1,12 @@
 """API-based DNS providers: a real PowerDNS Authoritative (HTTP API + its own DNS service for
-verification), and local contract servers for Cloudflare API v4 and cPanel UAPI that accept only the
-documented request shapes and record every violation."""
+verification), and a local contract server for Cloudflare API v4 that accepts only the documented request
+shapes and records every violation (cPanel and WHM: test_dns_cpanel.py)."""
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from contracts import Cloudflare, Cpanel  # noqa: E402
+from contracts import Cloudflare  # noqa: E402
 from dns_servers import PowerDns  # noqa: E402
 from harness import Server, wait_until  # noqa: E402
 from processes import temp_dir  # noqa: E402
@@ -127,51 +127,6 @@ class CloudflareTest(ProviderFixture, unittest.TestCase):
         self.assertEqual((reply.status, reply.error_field), (400, "zone_id"))
         reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(api_url="http://cf.example.com/v4"))
         self.assertEqual((reply.status, reply.error_field), (400, "api_url"), "plain http only on loopback")
-
-
-class CpanelTest(ProviderFixture, unittest.TestCase):
-    def setUp(self):
-        super().setUp()
-        self.cp = Cpanel()
-        self.addCleanup(self.cp.cleanup)
-
-    def body(self, **overrides):
-        return dict({"provider": "cpanel", "api_url": self.cp.base, "username": Cpanel.USER,
-                     "api_token": Cpanel.TOKEN, "zone": Cpanel.ZONE}, **overrides)
-
-    def test_failover_edits_the_zone_with_the_current_serial(self):
-        serial = self.cp.serial
-        result = self.server.cli("dns", "set", "web", "--provider", "cpanel", "--api-url", self.cp.base,
-                                 "--username", Cpanel.USER, "--api-token", Cpanel.TOKEN, "--zone", Cpanel.ZONE)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn('"serial":' + str(serial), self.server.cli("dns", "check", "web", "--json").stdout)
-        self.assertEqual(self.failover().returncode, 0)
-        self.assertEqual(self.cp.answer(), ["127.0.0.3"])
-        self.assertEqual(self.cp.serial, serial + 1)
-        self.assertEqual(self.cp.violations, [])
-        edits = [r for r in self.cp.requests if r["path"] == "/execute/DNS/mass_edit_zone"]
-        self.assertEqual(len(edits), 1)
-        self.assertIn(f"serial={serial}", edits[0]["body"])
-
-    def test_concurrent_edit_is_detected_by_the_serial_and_retried(self):
-        self.bind(self.body())
-        original = self.cp.handle
-
-        def someone_else_edits_first(method, url, headers, body):
-            if url.path.endswith("mass_edit_zone") and not getattr(self, "raced", False):
-                self.raced = True
-                self.cp.serial += 1  # another editor changed the zone after we read it
-            return original(method, url, headers, body)
-
-        self.cp.handle = someone_else_edits_first
-        self.assertEqual(self.failover().returncode, 0)
-        self.assertEqual(self.cp.answer(), ["127.0.0.3"])
-        self.assertEqual(len([r for r in self.cp.requests if r["path"].endswith("mass_edit_zone")]), 2)
-        self.assertEqual(self.cp.violations, [])
-
-    def test_bad_token_is_refused_when_binding(self):
-        self.assertIn("refused our credentials (HTTP 403)", self.refused_binding(self.body(api_token="WRONG")))
-        self.assertEqual(self.cp.answer(), ["127.0.0.2"])
 
 
 if __name__ == "__main__":

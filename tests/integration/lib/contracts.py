@@ -6,12 +6,8 @@ Cloudflare API v4 (https://developers.cloudflare.com/api/resources/dns/subresour
   GET/POST /zones/{zone_id}/dns_records, PUT/PATCH/DELETE /zones/{zone_id}/dns_records/{id}
   Authorization: Bearer <token>; JSON bodies; replies {success, errors: [{code, message}], messages, result}
   bad token: 403 code 10000 "Authentication error"; rate limited: 429 code 971.
-cPanel UAPI (https://api.docs.cpanel.net/openapi/cpanel/operation/dns-parse_zone/, .../mass_edit_zone/):
-  GET /execute/DNS/parse_zone?zone=Z; POST /execute/DNS/mass_edit_zone (form: zone, serial, add/edit/remove)
-  Authorization: cpanel <user>:<token>; replies {apiversion: 3, func, module: "DNS", result: {status, errors,
-  data, messages, metadata, warnings}}; a serial that does not match the zone's is refused.
+cPanel and WHM: contract_cpanel.py.
 """
-import base64
 import ipaddress
 import json
 import threading
@@ -149,74 +145,3 @@ class Cloudflare(_Contract):
         self.violation(f"unexpected {method} {url.path}")
         return self._error(405, 10405, "Method not allowed")
 
-
-class Cpanel(_Contract):
-    USER = "balctl"
-    TOKEN = "CPANELTOKEN0123456789ABCDEF"
-    ZONE = "example.test"
-
-    def __init__(self, address="127.0.0.2"):
-        self.serial = 2026112501
-        # (line_index, dname, type, ttl, data)
-        self.lines = [(1, f"{self.ZONE}.", "SOA", 3600, None), (2, f"{self.ZONE}.", "NS", 3600, ["ns1.example.test."]),
-                      (3, "ns1", "A", 3600, ["127.0.0.1"]), (4, "lb", "A", 30, [address])]
-        super().__init__()
-
-    def answer(self, name="lb"):
-        return sorted(line[4][0] for line in self.lines if line[1] == name and line[2] == "A")
-
-    def _reply(self, func, status=1, data=None, errors=None):
-        return 200, {"apiversion": 3, "func": func, "module": "DNS",
-                     "result": {"status": status, "data": data, "errors": errors, "messages": None,
-                                "metadata": {}, "warnings": None}}
-
-    def _b64(self, text):
-        return base64.b64encode(text.encode()).decode()
-
-    def handle(self, method, url, headers, body):
-        if headers.get("Authorization") != f"cpanel {self.USER}:{self.TOKEN}":
-            return 403, {"errors": ["Access denied"], "status": 0}
-        if self.rate_limit_next > 0:
-            self.rate_limit_next -= 1
-            return 429, {"errors": ["Too many requests"], "status": 0}
-        if url.path == "/execute/DNS/parse_zone" and method == "GET":
-            zone = parse_qs(url.query).get("zone", [""])[0]
-            if zone != self.ZONE:
-                return self._reply("parse_zone", 0, errors=[f"You do not have access to a zone named “{zone}”."])
-            data = []
-            for index, dname, rtype, ttl, values in self.lines:
-                if rtype == "SOA":
-                    values = ["ns1.example.test.", "hostmaster.example.test.", str(self.serial), "3600", "600",
-                              "86400", "30"]
-                data.append({"line_index": index, "type": "record", "dname_b64": self._b64(dname),
-                             "record_type": rtype, "ttl": ttl, "data_b64": [self._b64(v) for v in values]})
-            return self._reply("parse_zone", data=data)
-        if url.path == "/execute/DNS/mass_edit_zone" and method == "POST":
-            if headers.get("Content-Type") != "application/x-www-form-urlencoded":
-                self.violation("mass_edit_zone without a form body")
-            form = parse_qs(body, keep_blank_values=True)
-            if form.get("zone") != [self.ZONE] or "serial" not in form:
-                self.violation(f"mass_edit_zone without zone/serial: {body}")
-                return self._reply("mass_edit_zone", 0, errors=["The parameter “serial” is required."])
-            if form["serial"] != [str(self.serial)]:
-                return self._reply("mass_edit_zone", 0, errors=[
-                    f"The given serial number ({form['serial'][0]}) does not match the DNS zone’s serial number "
-                    f"({self.serial}). Refresh your view of the DNS zone, then resubmit."])
-            lines = {line[0]: line for line in self.lines}
-            for text in form.get("edit", []):
-                record = json.loads(text)
-                if record.get("line_index") not in lines or record.get("record_type") != "A":
-                    self.violation(f"bad edit {text}")
-                    return self._reply("mass_edit_zone", 0, errors=["Invalid edit."])
-                lines[record["line_index"]] = (record["line_index"], record["dname"], "A", record["ttl"], record["data"])
-            for text in form.get("remove", []):
-                lines.pop(int(text), None)
-            for text in form.get("add", []):
-                record = json.loads(text)
-                new_index = max(lines) + 1
-                lines[new_index] = (new_index, record["dname"], record["record_type"], record["ttl"], record["data"])
-            self.lines = sorted(lines.values())
-            self.serial += 1
-            return self._reply("mass_edit_zone", data={"new_serial": str(self.serial)})
-        self.violation(f"unexpected {method} {url.path}")
-        return 404, {"errors": ["Unknown function"], "status": 0}
