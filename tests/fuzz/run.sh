@@ -10,13 +10,15 @@ fixtures="$here/../fixtures/agent"
 bin="$build/tests/fuzz"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-for target in fuzz_show_stat fuzz_show_info fuzz_meminfo fuzz_mounts fuzz_host_text; do
+for target in fuzz_show_stat fuzz_show_info fuzz_meminfo fuzz_mounts fuzz_host_text fuzz_cpanel_replies; do
   mkdir -p "$work/$target"
+  seeds="$fixtures"
+  [ -d "$here/corpus/$target" ] && seeds="$here/corpus/$target"
   dict=
   [ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
   echo "== $target ($seconds s)"
   (cd "$bin" && ./$target -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 $dict "$work/$target" "$fixtures") 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::|==|SUMMARY|.*ERROR)" || true
+      -print_final_stats=1 $dict "$work/$target" "$seeds") 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::|==|SUMMARY|.*ERROR)" || true
   ls "$bin"/crash-* "$bin"/leak-* "$bin"/timeout-* "$bin"/oom-* >/dev/null 2>&1 && { echo "finding in $bin"; exit 1; }
 done
 echo "no findings"
