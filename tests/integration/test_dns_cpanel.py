@@ -94,11 +94,13 @@ class CpanelApiTests(CpanelFixture):
 
     def test_cpanels_error_text_reaches_the_user(self):
         # dns set: a zone the token cannot see; cPanel's own sentence is in the CLI's output.
-        result = self.dns_set(zone="missing.test")
+        self.cp.zone_exists = False
+        result = self.dns_set()
         self.assertNotEqual(result.returncode, 0)
-        self.assertIn("You do not have access to a zone named “missing.test”.", result.stdout + result.stderr)
-        self.assertEqual(self.cp.answer(), ["127.0.0.2"])
+        self.assertIn("You do not have access to a zone named “example.test”.", result.stdout + result.stderr)
+        self.assertEqual(self.server.request("GET", "/api/v1/pools/web/dns").error_code, "dns_not_configured")
         # dns check: the zone goes away after binding.
+        self.cp.zone_exists = True
         self.assertEqual(self.dns_set().returncode, 0)
         self.cp.zone_exists = False
         result = self.server.cli("dns", "check", "web")

@@ -59,7 +59,7 @@ Result<CpanelZone> CpanelProvider::read_zone() {
   auto reply = api_.call("GET", url);
   if (!reply) return reply.error();
   if (reply->status != 200) return http_error(config_, *reply, whm(config_) ? "parse_dns_zone" : "parse_zone");
-  return parse_zone_reply(reply->body, config_.api, config_.zone);
+  return parse_zone_json(reply->body, config_.api, config_.zone);
 }
 
 Result<std::vector<std::string>> CpanelProvider::get_a_records(const std::string& fqdn) {
@@ -105,7 +105,7 @@ Status CpanelProvider::mass_edit(const std::string& fqdn, const CpanelZone& zone
   if (reply->status != 200) {
     return http_error(config_, *reply, whm(config_) ? "mass_edit_dns_zone" : "mass_edit_zone");
   }
-  return parse_edit_reply(reply->body, config_.api);
+  return parse_edit_json(reply->body, config_.api);
 }
 
 Status CpanelProvider::set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) {

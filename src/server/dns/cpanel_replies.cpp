@@ -167,7 +167,7 @@ std::string cpanel_error_text(const boost::json::value& body, CpanelApi api) {
   return one_line(std::move(out));
 }
 
-Result<CpanelZone> parse_zone_reply(const boost::json::value& body, CpanelApi api, std::string_view zone) {
+Result<CpanelZone> parse_zone_json(const boost::json::value& body, CpanelApi api, std::string_view zone) {
   const auto* env = envelope(body, api);
   if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata" : "no status");
   if (!succeeded(*env, api)) {
@@ -209,10 +209,10 @@ Result<CpanelZone> parse_zone_reply(const boost::json::value& body, CpanelApi ap
 Result<CpanelZone> parse_zone_reply(std::string_view body, CpanelApi api, std::string_view zone) {
   auto value = parse_json(body);
   if (!value) return bad_reply(api, "not JSON");
-  return parse_zone_reply(*value, api, zone);
+  return parse_zone_json(*value, api, zone);
 }
 
-Status parse_edit_reply(const boost::json::value& body, CpanelApi api) {
+Status parse_edit_json(const boost::json::value& body, CpanelApi api) {
   const auto* env = envelope(body, api);
   if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata" : "no status");
   if (succeeded(*env, api)) return {};
@@ -230,7 +230,7 @@ Status parse_edit_reply(const boost::json::value& body, CpanelApi api) {
 Status parse_edit_reply(std::string_view body, CpanelApi api) {
   auto value = parse_json(body);
   if (!value) return bad_reply(api, "not JSON");
-  return parse_edit_reply(*value, api);
+  return parse_edit_json(*value, api);
 }
 
 }  // namespace balctl::dns

@@ -39,12 +39,13 @@ struct CpanelZone {
 // Errors: dns_notzone with cPanel's own text when it refuses (status 0), dns_error for a reply that is
 // not one of the envelopes above or whose SOA serial is not a number.
 Result<CpanelZone> parse_zone_reply(std::string_view body, CpanelApi api, std::string_view zone);
-Result<CpanelZone> parse_zone_reply(const boost::json::value& body, CpanelApi api, std::string_view zone);
+// The same over a body ProviderApi already parsed (named apart: a string literal would fit both).
+Result<CpanelZone> parse_zone_json(const boost::json::value& body, CpanelApi api, std::string_view zone);
 
 // A mass_edit_zone / mass_edit_dns_zone reply: ok, dns_prerequisite when cPanel refuses the serial we
 // sent (re-read and retry), dns_error with cPanel's text otherwise.
 Status parse_edit_reply(std::string_view body, CpanelApi api);
-Status parse_edit_reply(const boost::json::value& body, CpanelApi api);
+Status parse_edit_json(const boost::json::value& body, CpanelApi api);
 
 // cPanel's own explanation from any reply ("errors" or "reason"); empty when it gave none. Bounded and
 // one line, so it can go into an error message, an event and a log line as it is.

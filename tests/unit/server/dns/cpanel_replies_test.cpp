@@ -32,7 +32,7 @@ std::string b64(std::string_view text) { return crypto::base64(text); }
 
 void expect_realistic_zone(const Result<CpanelZone>& zone) {
   ASSERT_TRUE(zone.ok()) << zone.error().message;
-  EXPECT_EQ(zone->serial, 2026112501u);
+  EXPECT_EQ(zone->serial.value_or(0), 2026112501u);
   // Relative "lb", absolute upper-case "LB.Example.Test." and the blank-owner line after lb's TXT; not
   // the commented-out line, not lb2.
   EXPECT_EQ(a_of(*zone, "lb.example.test"), (std::vector<std::string>{"192.0.2.20", "192.0.2.21", "192.0.2.22"}));
@@ -98,7 +98,7 @@ TEST(CpanelReplies, EditReplies) {
   EXPECT_TRUE(parse_edit_reply(fixture("cpanel_uapi_mass_edit_ok.json"), CpanelApi::uapi).ok());
   EXPECT_TRUE(parse_edit_reply(fixture("cpanel_whm_mass_edit_ok.json"), CpanelApi::whm).ok());
   for (const auto& [name, api] : {std::pair{"cpanel_uapi_mass_edit_serial.json", CpanelApi::uapi},
-                                  {"cpanel_whm_mass_edit_serial.json", CpanelApi::whm}}) {
+                                  std::pair{"cpanel_whm_mass_edit_serial.json", CpanelApi::whm}}) {
     const auto status = parse_edit_reply(fixture(name), api);
     ASSERT_FALSE(status.ok()) << name;
     EXPECT_EQ(status.error().code, "dns_prerequisite") << name;
