@@ -38,8 +38,9 @@ const boost::json::object* envelope(const boost::json::value& body, CpanelApi ap
   if (!body.is_object()) return nullptr;
   const auto& top = body.get_object();
   if (api == CpanelApi::whm) {
+    // UAPI replies carry a metadata object too, but never metadata.result.
     const auto* metadata = top.if_contains("metadata");
-    return metadata != nullptr && metadata->is_object() ? &top : nullptr;
+    return metadata != nullptr && metadata->is_object() && metadata->get_object().contains("result") ? &top : nullptr;
   }
   if (top.contains("status")) return &top;
   // The `uapi` command-line form; real /execute/ replies are flat, but reading both costs nothing.
@@ -169,7 +170,7 @@ std::string cpanel_error_text(const boost::json::value& body, CpanelApi api) {
 
 Result<CpanelZone> parse_zone_json(const boost::json::value& body, CpanelApi api, std::string_view zone) {
   const auto* env = envelope(body, api);
-  if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata" : "no status");
+  if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata.result" : "no status");
   if (!succeeded(*env, api)) {
     auto text = cpanel_error_text(body, api);
     return Error{Errc::not_found, "dns_notzone",
@@ -214,7 +215,7 @@ Result<CpanelZone> parse_zone_reply(std::string_view body, CpanelApi api, std::s
 
 Status parse_edit_json(const boost::json::value& body, CpanelApi api) {
   const auto* env = envelope(body, api);
-  if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata" : "no status");
+  if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata.result" : "no status");
   if (succeeded(*env, api)) return {};
   auto text = cpanel_error_text(body, api);
   if (text.empty()) text = "it failed without saying why";
