@@ -13,7 +13,8 @@
 namespace {
 
 bool one_line(const std::string& text) {
-  return text.size() < 2048 && std::none_of(text.begin(), text.end(), [](char ch) { return ch == '\n' || ch == '\r'; });
+  return text.size() < 2048 &&
+         std::none_of(text.begin(), text.end(), [](char ch) { return ch == '\n' || ch == '\r'; });
 }
 
 }  // namespace
@@ -27,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const bool has_soa = std::any_of(zone->records.begin(), zone->records.end(),
                                        [](const CpanelRecord& r) { return r.type == "SOA"; });
       FUZZ_CHECK(zone->serial.has_value() == has_soa);
-      for (const auto& record : zone->records) FUZZ_CHECK(record.line_index >= 0 && !record.name.empty());
+      for (const auto& record : zone->records)
+        FUZZ_CHECK(record.line_index >= 0 && !record.name.empty());
     } else {
       FUZZ_CHECK(one_line(zone.error().message));
     }

@@ -1,8 +1,8 @@
 #include "server/dns/cpanel_provider.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
+
+#include <boost/json/serialize.hpp>
 
 #include "server/dns/rfc2136_provider.hpp"
 
@@ -12,7 +12,9 @@ namespace {
 // A zone edited by someone else between our read and our edit is read again, this many times in all.
 constexpr int kSerialAttempts = 3;
 
-bool whm(const CpanelConfig& config) { return config.api == CpanelApi::whm; }
+bool whm(const CpanelConfig& config) {
+  return config.api == CpanelApi::whm;
+}
 
 std::string relative_name(const std::string& fqdn, const std::string& zone) {
   if (fqdn == zone) return "@";
@@ -34,9 +36,11 @@ std::vector<const CpanelRecord*> a_lines(const CpanelZone& zone, const std::stri
 // Not a 200: cPanel's own words when the body has them, else the status.
 Error http_error(const CpanelConfig& config, const ApiReply& reply, std::string_view function) {
   auto text = cpanel_error_text(reply.body, config.api);
-  return Error{Errc::invalid_argument, "dns_error",
-               std::string(whm(config) ? "WHM" : "cPanel") + " answered HTTP " + std::to_string(reply.status) +
-                   " to " + std::string(function) + (text.empty() ? "" : ": " + text),
+  return Error{Errc::invalid_argument,
+               "dns_error",
+               std::string(whm(config) ? "WHM" : "cPanel") + " answered HTTP " +
+                   std::to_string(reply.status) + " to " + std::string(function) +
+                   (text.empty() ? "" : ": " + text),
                {}};
 }
 
@@ -58,7 +62,8 @@ Result<CpanelZone> CpanelProvider::read_zone() {
                               : base() + "parse_zone?" + field("zone", config_.zone);
   auto reply = api_.call("GET", url);
   if (!reply) return reply.error();
-  if (reply->status != 200) return http_error(config_, *reply, whm(config_) ? "parse_dns_zone" : "parse_zone");
+  if (reply->status != 200)
+    return http_error(config_, *reply, whm(config_) ? "parse_dns_zone" : "parse_zone");
   return parse_zone_json(reply->body, config_.api, config_.zone);
 }
 
@@ -66,7 +71,8 @@ Result<std::vector<std::string>> CpanelProvider::get_a_records(const std::string
   auto zone = read_zone();
   if (!zone) return zone.error();
   std::vector<std::string> addresses;
-  for (const auto* line : a_lines(*zone, fqdn)) addresses.push_back(line->data.front());
+  for (const auto* line : a_lines(*zone, fqdn))
+    addresses.push_back(line->data.front());
   std::sort(addresses.begin(), addresses.end());
   return addresses;
 }
@@ -80,8 +86,10 @@ Result<std::optional<std::uint32_t>> CpanelProvider::soa_serial() {
 Status CpanelProvider::mass_edit(const std::string& fqdn, const CpanelZone& zone, const std::string& ipv4,
                                  std::int64_t ttl) {
   if (!zone.serial) {
-    return Error{Errc::invalid_argument, "dns_error",
-                 "cPanel's zone " + config_.zone + " has no SOA record, so it cannot be edited", {}};
+    return Error{Errc::invalid_argument,
+                 "dns_error",
+                 "cPanel's zone " + config_.zone + " has no SOA record, so it cannot be edited",
+                 {}};
   }
   boost::json::object record{{"dname", relative_name(fqdn, config_.zone)},
                              {"ttl", ttl},
@@ -99,8 +107,9 @@ Status CpanelProvider::mass_edit(const std::string& fqdn, const CpanelZone& zone
     }
   }
   // WHM API 1 documents its arguments as a query string; UAPI takes a form body, as cPanel's clients send.
-  auto reply = whm(config_) ? api_.call("GET", base() + "mass_edit_dns_zone?api.version=1&" + args)
-                            : api_.call("POST", base() + "mass_edit_zone", args, "application/x-www-form-urlencoded");
+  auto reply = whm(config_)
+                   ? api_.call("GET", base() + "mass_edit_dns_zone?api.version=1&" + args)
+                   : api_.call("POST", base() + "mass_edit_zone", args, "application/x-www-form-urlencoded");
   if (!reply) return reply.error();
   if (reply->status != 200) {
     return http_error(config_, *reply, whm(config_) ? "mass_edit_dns_zone" : "mass_edit_zone");

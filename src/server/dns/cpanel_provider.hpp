@@ -22,7 +22,8 @@ class CpanelProvider final : public DnsProvider {
 
  private:
   Result<CpanelZone> read_zone();
-  Status mass_edit(const std::string& fqdn, const CpanelZone& zone, const std::string& ipv4, std::int64_t ttl);
+  Status mass_edit(const std::string& fqdn, const CpanelZone& zone, const std::string& ipv4,
+                   std::int64_t ttl);
   std::string base() const;  // .../execute/DNS/ or .../json-api/
 
   CpanelConfig config_;

@@ -1,10 +1,10 @@
 #include "server/dns/cpanel_replies.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include <boost/json/parse.hpp>
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
@@ -17,9 +17,10 @@ constexpr std::size_t kMaxEntries = 100'000;  // a zone file of this many lines 
 
 Error bad_reply(CpanelApi api, std::string why) {
   // Most often the URL points at the other API (cPanel 2083 vs WHM 2087) or at a login page.
-  return Error{Errc::invalid_argument, "dns_error",
-               std::string(api == CpanelApi::whm ? "WHM API 1" : "cPanel UAPI") + " reply not understood (" + why +
-                   "); check that api_url is the " +
+  return Error{Errc::invalid_argument,
+               "dns_error",
+               std::string(api == CpanelApi::whm ? "WHM API 1" : "cPanel UAPI") + " reply not understood (" +
+                   why + "); check that api_url is the " +
                    (api == CpanelApi::whm ? "WHM address (port 2087)" : "cPanel address (port 2083)") +
                    " and that mode matches it",
                {}};
@@ -40,7 +41,9 @@ const boost::json::object* envelope(const boost::json::value& body, CpanelApi ap
   if (api == CpanelApi::whm) {
     // UAPI replies carry a metadata object too, but never metadata.result.
     const auto* metadata = top.if_contains("metadata");
-    return metadata != nullptr && metadata->is_object() && metadata->get_object().contains("result") ? &top : nullptr;
+    return metadata != nullptr && metadata->is_object() && metadata->get_object().contains("result")
+               ? &top
+               : nullptr;
   }
   if (top.contains("status")) return &top;
   // The `uapi` command-line form; real /execute/ replies are flat, but reading both costs nothing.
@@ -63,7 +66,8 @@ std::string one_line(std::string text) {
   }
   if (text.size() > kMaxErrorText) {
     std::size_t cut = kMaxErrorText;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;
     text.resize(cut);
     text += "...";
   }
@@ -173,7 +177,8 @@ Result<CpanelZone> parse_zone_json(const boost::json::value& body, CpanelApi api
   if (env == nullptr) return bad_reply(api, api == CpanelApi::whm ? "no metadata.result" : "no status");
   if (!succeeded(*env, api)) {
     auto text = cpanel_error_text(body, api);
-    return Error{Errc::not_found, "dns_notzone",
+    return Error{Errc::not_found,
+                 "dns_notzone",
                  "cPanel cannot read zone " + std::string(zone) + ": " +
                      (text.empty() ? "it failed without saying why" : text),
                  {}};

@@ -8,13 +8,13 @@
 // lines with text_b64, which we skip.
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/value.hpp>
 
 #include "common/result.hpp"
 

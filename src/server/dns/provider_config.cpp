@@ -123,13 +123,15 @@ Result<ProviderConfig> parse_cpanel(json::FieldReader& r) {
   c.api_url = read_url(r, "api_url");
   const auto mode = r.optional_string("mode", 16).value_or("uapi");
   if (r.ok() && mode != "uapi" && mode != "whm") {
-    r.fail("mode", "field 'mode' must be uapi (a cPanel account's token, port 2083) or whm (a WHM token, port 2087)");
+    r.fail("mode",
+           "field 'mode' must be uapi (a cPanel account's token, port 2083) or whm (a WHM token, port 2087)");
   }
   c.api = mode == "whm" ? CpanelApi::whm : CpanelApi::uapi;
   c.username = r.required_string("username", 64);
   if (r.ok() && !validate::object_name(c.username)) {
-    r.fail("username", std::string("field 'username' must be the ") +
-                           (c.api == CpanelApi::whm ? "WHM user (root or a reseller)" : "cPanel account name"));
+    r.fail("username",
+           std::string("field 'username' must be the ") +
+               (c.api == CpanelApi::whm ? "WHM user (root or a reseller)" : "cPanel account name"));
   }
   c.zone = read_zone(r);
   c.api_token = read_secret(r, "api_token");

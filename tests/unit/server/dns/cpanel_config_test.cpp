@@ -10,7 +10,8 @@ namespace {
 boost::json::object cpanel(std::string_view extra) {
   return *json::parse_object(
       R"({"provider":"cpanel","api_url":"https://cp.example.com:2087","username":"root","zone":"example.test",)"
-      R"("api_token":"T")" + std::string(extra) + "}");
+      R"("api_token":"T")" +
+      std::string(extra) + "}");
 }
 
 TEST(CpanelConfig, ModeDefaultsToUapi) {

@@ -2,10 +2,10 @@
 // make_cpanel_fixtures.py) and on hand-made broken replies.
 #include "server/dns/cpanel_replies.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
 
@@ -28,14 +28,17 @@ std::vector<std::string> a_of(const CpanelZone& zone, const std::string& name) {
   return out;
 }
 
-std::string b64(std::string_view text) { return crypto::base64(text); }
+std::string b64(std::string_view text) {
+  return crypto::base64(text);
+}
 
 void expect_realistic_zone(const Result<CpanelZone>& zone) {
   ASSERT_TRUE(zone.ok()) << zone.error().message;
   EXPECT_EQ(zone->serial.value_or(0), 2026112501u);
   // Relative "lb", absolute upper-case "LB.Example.Test." and the blank-owner line after lb's TXT; not
   // the commented-out line, not lb2.
-  EXPECT_EQ(a_of(*zone, "lb.example.test"), (std::vector<std::string>{"192.0.2.20", "192.0.2.21", "192.0.2.22"}));
+  EXPECT_EQ(a_of(*zone, "lb.example.test"),
+            (std::vector<std::string>{"192.0.2.20", "192.0.2.21", "192.0.2.22"}));
   EXPECT_EQ(a_of(*zone, "example.test"), std::vector<std::string>{"192.0.2.10"});
   EXPECT_EQ(a_of(*zone, "lb2.example.test"), std::vector<std::string>{"192.0.2.30"});
   ASSERT_EQ(zone->records.size(), 12u) << "comment and control lines are not records";
@@ -49,7 +52,8 @@ void expect_realistic_zone(const Result<CpanelZone>& zone) {
 }
 
 TEST(CpanelReplies, UapiFlatParseZone) {
-  expect_realistic_zone(parse_zone_reply(fixture("cpanel_uapi_parse_zone.json"), CpanelApi::uapi, "example.test"));
+  expect_realistic_zone(
+      parse_zone_reply(fixture("cpanel_uapi_parse_zone.json"), CpanelApi::uapi, "example.test"));
 }
 
 TEST(CpanelReplies, UapiCommandLineFormIsAcceptedToo) {
@@ -58,7 +62,8 @@ TEST(CpanelReplies, UapiCommandLineFormIsAcceptedToo) {
 }
 
 TEST(CpanelReplies, WhmParseDnsZoneReadsDataPayload) {
-  expect_realistic_zone(parse_zone_reply(fixture("cpanel_whm_parse_dns_zone.json"), CpanelApi::whm, "example.test"));
+  expect_realistic_zone(
+      parse_zone_reply(fixture("cpanel_whm_parse_dns_zone.json"), CpanelApi::whm, "example.test"));
 }
 
 TEST(CpanelReplies, LineIndexesAreKeptForEdits) {
@@ -75,7 +80,8 @@ TEST(CpanelReplies, StatusZeroSurfacesCpanelsText) {
   const auto uapi = parse_zone_reply(fixture("cpanel_uapi_no_zone.json"), CpanelApi::uapi, "missing.test");
   ASSERT_FALSE(uapi.ok());
   EXPECT_EQ(uapi.error().code, "dns_notzone");
-  EXPECT_NE(uapi.error().message.find("You do not have access to a zone named “missing.test”."), std::string::npos)
+  EXPECT_NE(uapi.error().message.find("You do not have access to a zone named “missing.test”."),
+            std::string::npos)
       << uapi.error().message;
   const auto whm = parse_zone_reply(fixture("cpanel_whm_no_zone.json"), CpanelApi::whm, "missing.test");
   ASSERT_FALSE(whm.ok());
@@ -85,11 +91,13 @@ TEST(CpanelReplies, StatusZeroSurfacesCpanelsText) {
 
 TEST(CpanelReplies, TheWrongEnvelopeIsNotMistakenForSuccess) {
   // A WHM reply read as UAPI and the other way round: the URL points at the other API.
-  const auto as_uapi = parse_zone_reply(fixture("cpanel_whm_parse_dns_zone.json"), CpanelApi::uapi, "example.test");
+  const auto as_uapi =
+      parse_zone_reply(fixture("cpanel_whm_parse_dns_zone.json"), CpanelApi::uapi, "example.test");
   ASSERT_FALSE(as_uapi.ok());
   EXPECT_EQ(as_uapi.error().code, "dns_error");
   EXPECT_NE(as_uapi.error().message.find("port 2083"), std::string::npos) << as_uapi.error().message;
-  const auto as_whm = parse_zone_reply(fixture("cpanel_uapi_parse_zone.json"), CpanelApi::whm, "example.test");
+  const auto as_whm =
+      parse_zone_reply(fixture("cpanel_uapi_parse_zone.json"), CpanelApi::whm, "example.test");
   ASSERT_FALSE(as_whm.ok());
   EXPECT_NE(as_whm.error().message.find("port 2087"), std::string::npos) << as_whm.error().message;
 }
@@ -128,7 +136,7 @@ TEST(CpanelReplies, BrokenRepliesAreErrorsNotCrashes) {
       R"({"status":1,"data":[{"type":"record","record_type":"A","dname_b64":"bGI=","line_index":-1,"data_b64":[]}]})",
       R"({"status":1,"data":[{"type":"record","record_type":"A","dname_b64":"!!","line_index":1,"data_b64":[]}]})",
       R"({"status":1,"data":[{"type":"record","record_type":"A","dname_b64":"bGI=","line_index":1,"data_b64":[7]}]})",
-      R"({"status":1,"data":[)" + soa + b64("99999999999") + R"("]}]})",   // serial beyond 32 bits
+      R"({"status":1,"data":[)" + soa + b64("99999999999") + R"("]}]})",  // serial beyond 32 bits
       R"({"status":1,"data":[)" + soa + b64("12ab") + R"("]}]})",
       R"({"status":1,"data":[{"line_index":3,"type":"record","record_type":"SOA","ttl":1,"dname_b64":"QA==",)"
       R"("data_b64":["QA=="]}]})",  // an SOA of one field
@@ -145,7 +153,8 @@ TEST(CpanelReplies, BrokenRepliesAreErrorsNotCrashes) {
 }
 
 TEST(CpanelReplies, ErrorTextIsOneBoundedLine) {
-  const std::string body = R"({"status":0,"errors":["line one\nforged=1", ")" + std::string(2000, 'x') + R"("]})";
+  const std::string body =
+      R"({"status":0,"errors":["line one\nforged=1", ")" + std::string(2000, 'x') + R"("]})";
   const auto status = parse_edit_reply(body, CpanelApi::uapi);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().message.find('\n'), std::string::npos);
@@ -157,8 +166,10 @@ TEST(CpanelReplies, ErrorTextIsOneBoundedLine) {
 }
 
 TEST(CpanelReplies, ZoneWithoutSoaHasNoSerial) {
-  const std::string body = R"({"status":1,"data":[{"line_index":0,"type":"record","record_type":"A","ttl":30,)"
-                           R"("dname_b64":")" + b64("lb") + R"(","data_b64":[")" + b64("192.0.2.1") + R"("]}]})";
+  const std::string body =
+      R"({"status":1,"data":[{"line_index":0,"type":"record","record_type":"A","ttl":30,)"
+      R"("dname_b64":")" +
+      b64("lb") + R"(","data_b64":[")" + b64("192.0.2.1") + R"("]}]})";
   const auto zone = parse_zone_reply(body, CpanelApi::uapi, "example.test");
   ASSERT_TRUE(zone.ok()) << zone.error().message;
   EXPECT_FALSE(zone->serial.has_value());
