@@ -87,9 +87,9 @@ class CpanelApiTests(CpanelFixture):
         failed = wait_until(lambda: self.events("failover_failed"), 10, what="failover_failed")[0]
         self.assertIn("does not match the DNS zone’s serial number", failed["message"])
         self.assertIn("3 times in a row", failed["message"])
-        self.assertEqual(len(self.cp.edits()), 3, "bounded: three read-and-edit attempts, then the engine's retry")
+        self.assertEqual(len(self.cp.edits()), 3, "three read-and-edit attempts")
         # The engine retries later, with a fresh read: the record then moves.
-        wait_until(lambda: self.cp.answer() == ["127.0.0.3"], 20, interval=0.2, what="retry after the serial race")
+        wait_until(lambda: self.cp.answer() == ["127.0.0.3"], 20, interval=0.2, what="retry after the race")
         self.assertEqual(self.cp.violations, [])
 
     def test_cpanels_error_text_reaches_the_user(self):
@@ -137,9 +137,11 @@ class UapiTest(CpanelApiTests, unittest.TestCase):
         reads = [r for r in self.cp.requests if r["path"].startswith("/execute/DNS/parse_zone")]
         self.assertTrue(reads)
         for request in self.cp.requests:
-            self.assertEqual(request["headers"]["Authorization"], f"cpanel {CpanelContract.USER}:{CpanelContract.TOKEN}")
+            self.assertEqual(request["headers"]["Authorization"],
+                             f"cpanel {CpanelContract.USER}:{CpanelContract.TOKEN}")
         edit = self.cp.edits()[0]
-        self.assertEqual((edit["method"], edit["headers"]["Content-Type"]), ("POST", "application/x-www-form-urlencoded"))
+        self.assertEqual((edit["method"], edit["headers"]["Content-Type"]),
+                         ("POST", "application/x-www-form-urlencoded"))
         self.assertEqual(self.cp.violations, [])
 
 
@@ -150,7 +152,8 @@ class WhmTest(CpanelApiTests, unittest.TestCase):
         self.assertEqual(self.dns_set().returncode, 0)
         self.assertEqual(self.server.cli("failover", "web", "--to", "lb2", "--force").returncode, 0)
         for request in self.cp.requests:
-            self.assertEqual(request["headers"]["Authorization"], f"whm {CpanelContract.USER}:{CpanelContract.TOKEN}")
+            self.assertEqual(request["headers"]["Authorization"],
+                             f"whm {CpanelContract.USER}:{CpanelContract.TOKEN}")
             self.assertTrue(request["path"].startswith("/json-api/"), request["path"])
             self.assertIn("api.version=1", request["path"])
         self.assertEqual(self.cp.edits()[0]["method"], "GET")
@@ -164,8 +167,8 @@ class CpanelFailoverTests(CpanelFixture):
     def setUp(self):
         super().setUp()
         self.port = port_free_on(*MEMBERS.values())
-        result = self.server.cli("pool", "set", "web", "--haproxy-grace", "0", "--probe-ports", str(self.port),
-                                 "--ttl", "5", "--settle", "2")
+        result = self.server.cli("pool", "set", "web", "--haproxy-grace", "0", "--probe-ports",
+                                 str(self.port), "--ttl", "5", "--settle", "2")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.haproxy = {}
         for name, address in MEMBERS.items():  # lb1 enrols first: it is the active
@@ -179,14 +182,16 @@ class CpanelFailoverTests(CpanelFixture):
         agent = Agent(os.path.join(self.dir, name, "agent"))
         self.addCleanup(agent.cleanup)
         key = self.server.add_member("web", name, address)["enrollment_key"]
-        result = agent.enrol(self.server, key, name, "--ca-cert", self.server.ca_cert, "--bind-address", address)
+        result = agent.enrol(self.server, key, name, "--ca-cert", self.server.ca_cert,
+                             "--bind-address", address)
         self.assertEqual(result.returncode, 0, result.stderr)
         agent.configure(haproxy_socket=haproxy.socket, haproxy_pidfile=haproxy.pidfile, bind_address=address)
         agent.start()
         self.haproxy[name] = haproxy
 
     def members(self):
-        return {m["hostname"]: m for m in self.server.request("GET", "/api/v1/pools/web/members").json["members"]}
+        listed = self.server.request("GET", "/api/v1/pools/web/members").json["members"]
+        return {m["hostname"]: m for m in listed}
 
     def test_haproxy_death_moves_the_record_in_the_zone(self):
         self.cp.lines[6]["data"] = ["127.0.0.99"]  # a leftover address: dns set publishes the active's
@@ -196,7 +201,8 @@ class CpanelFailoverTests(CpanelFixture):
         self.assertEqual(self.cp.answer(), ["127.0.0.2"])
         serial = self.cp.serial
         self.haproxy["lb1"].kill()
-        wait_until(lambda: self.cp.answer() == ["127.0.0.3"], 10, interval=0.05, what="the zone names the standby")
+        wait_until(lambda: self.cp.answer() == ["127.0.0.3"], 10, interval=0.05,
+                   what="the zone names the standby")
         failover = wait_until(lambda: self.events("failover"), 5, what="failover event")[0]
         self.assertIn("HAProxy stopped", failover["message"])
         wait_until(lambda: self.members()["lb2"]["role"] == "active", 5, what="lb2 active")

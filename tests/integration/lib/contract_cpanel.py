@@ -52,7 +52,8 @@ class CpanelContract:
              "data": [f"ns1.{self.ZONE}."]},
             {"type": "record", "dname": "ns1", "record_type": "A", "ttl": 14400, "data": ["127.0.0.1"]},
             {"type": "record", "dname": "lb", "record_type": "A", "ttl": 30, "data": [address]},
-            {"type": "record", "dname": "www", "record_type": "CNAME", "ttl": 14400, "data": [f"{self.ZONE}."]},
+            {"type": "record", "dname": "www", "record_type": "CNAME", "ttl": 14400,
+             "data": [f"{self.ZONE}."]},
         ]
         contract = self
 
@@ -89,8 +90,8 @@ class CpanelContract:
                      "api_token": self.TOKEN, "zone": self.ZONE}, **overrides)
 
     def cli_flags(self):
-        return ["--provider", "cpanel", "--cpanel-mode", self.mode, "--api-url", self.base, "--username", self.USER,
-                "--api-token", self.TOKEN, "--zone", self.ZONE]
+        return ["--provider", "cpanel", "--cpanel-mode", self.mode, "--api-url", self.base,
+                "--username", self.USER, "--api-token", self.TOKEN, "--zone", self.ZONE]
 
     def absolute(self, dname):
         if dname in ("", "@"):
@@ -117,8 +118,8 @@ class CpanelContract:
 
     def _reply(self, command, ok, data=None, error=None):
         if self.mode == "whm":
-            return 200, {"data": data, "metadata": {"command": command, "result": 1 if ok else 0, "version": 1,
-                                                    "reason": "OK" if ok else error}}
+            return 200, {"data": data, "metadata": {"command": command, "result": 1 if ok else 0,
+                                                    "version": 1, "reason": "OK" if ok else error}}
         return 200, {"status": 1 if ok else 0, "errors": None if ok else [error], "messages": None,
                      "warnings": None, "metadata": {}, "data": data}
 
@@ -167,7 +168,8 @@ class CpanelContract:
                 self.violation(f"parse_zone arguments {sorted(args)}")
             return self._parse(args, "parse_zone")
         if path == "/execute/DNS/mass_edit_zone":
-            return self._mass_edit(self._args(method, query, headers, body, "mass_edit_zone"), "mass_edit_zone")
+            args = self._args(method, query, headers, body, "mass_edit_zone")
+            return self._mass_edit(args, "mass_edit_zone")
         self.violation(f"unexpected {method} {path} on UAPI")
         return 404, {"status": 0, "errors": [f"Unknown function {path}"], "messages": None, "warnings": None,
                      "metadata": {}, "data": None}
