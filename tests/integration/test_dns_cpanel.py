@@ -119,6 +119,8 @@ class CpanelApiTests(CpanelFixture):
         reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.cp.binding(api_token="WRONG"))
         self.assertEqual(reply.status, 400, reply)
         self.assertIn("refused our credentials (HTTP 401)", reply.json["error"]["message"])
+        self.assertIn("WHM API token" if self.MODE == "whm" else "API token of that cPanel account",
+                      reply.json["error"]["message"])
         reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.cp.binding(mode="cpanel"))
         self.assertEqual((reply.status, reply.error_field), (400, "mode"))
         result = self.dns_set(cpanel_mode="whmapi")

@@ -61,6 +61,13 @@ Result<CpanelZone> CpanelProvider::read_zone() {
                               ? base() + "parse_dns_zone?api.version=1&" + field("zone", config_.zone)
                               : base() + "parse_zone?" + field("zone", config_.zone);
   auto reply = api_.call("GET", url);
+  if (!reply && reply.error().code == "dns_auth") {
+    // The two modes take different tokens; a cPanel token sent to WHM (or the reverse) is refused too.
+    auto error = reply.error();
+    error.message += whm(config_) ? "; mode whm needs a WHM API token of that WHM user"
+                                  : "; mode uapi needs an API token of that cPanel account";
+    return error;
+  }
   if (!reply) return reply.error();
   if (reply->status != 200)
     return http_error(config_, *reply, whm(config_) ? "parse_dns_zone" : "parse_zone");
