@@ -72,6 +72,16 @@ class CpanelApiTests(CpanelFixture):
         self.assertEqual(len(self.cp.edits()), 1, "one edit plus one remove, conditional on one serial")
         self.assertEqual(self.cp.violations, [])
 
+    def test_a_missing_record_is_added(self):
+        self.cp.lines = [line for line in self.cp.lines if line.get("dname") != "lb"]
+        self.assertEqual(self.server.request("PUT", "/api/v1/pools/web/dns", self.cp.binding()).status, 200)
+        self.assertEqual(self.server.cli_json("dns", "check", "web")["addresses"], [])
+        self.assertEqual(self.failover().returncode, 0)
+        self.assertEqual(self.cp.answer(), ["127.0.0.3"])
+        edit = self.cp.edits()[0]
+        self.assertIn("add=", edit["path"] + edit["body"])
+        self.assertEqual(self.cp.violations, [])
+
     def test_concurrent_edit_is_detected_by_the_serial_and_retried(self):
         self.assertEqual(self.server.request("PUT", "/api/v1/pools/web/dns", self.cp.binding()).status, 200)
         self.cp.concurrent_edits = 1  # someone else edits the zone between our parse and our edit, once
