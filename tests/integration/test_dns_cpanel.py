@@ -2,9 +2,13 @@
 a local stand-in that answers as cpsrvd does (flat /execute/ replies; WHM's data/metadata) and records a
 violation for every request the real server would not take. Real `balctl serve`; the failover tests add a
 real HAProxy and a real balctl-agent per member."""
+import json
 import os
 import sys
 import unittest
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from contract_cpanel import CpanelContract  # noqa: E402
@@ -139,6 +143,32 @@ class CpanelApiTests(CpanelFixture):
         self.assertEqual(self.server.request("GET", "/api/v1/pools/web/dns").error_code, "dns_not_configured")
         self.assertEqual(self.cp.answer(), ["127.0.0.2"])
         self.assertEqual(self.cp.violations, [])
+
+    def test_the_contract_catches_misshapen_requests(self):
+        """The zero-violation assertions mean something: requests the real server would not take are caught."""
+        wrong_scheme = "cpanel" if self.MODE == "whm" else "whm"
+        right = f"{'whm' if self.MODE == 'whm' else 'cpanel'} {self.cp.USER}:{self.cp.TOKEN}"
+        zone_path = ("/json-api/parse_dns_zone?zone=example.test" if self.MODE == "whm"  # no api.version=1
+                     else "/execute/DNS/parse_zone?zone=example.test&api.version=1")  # an argument it lacks
+        edit_path = "/json-api/mass_edit_dns_zone?api.version=1" if self.MODE == "whm" \
+            else "/execute/DNS/mass_edit_zone"
+        edit = json.dumps({"line_index": 6, "dname": "lb", "ttl": 30, "record_type": "A", "data": ["300.1.2.3"]})
+        for method, path, auth, body, kind in (
+                ("GET", zone_path, f"{wrong_scheme} {self.cp.USER}:{self.cp.TOKEN}", None, None),
+                ("GET", zone_path, right, None, None),
+                ("POST", edit_path, right, json.dumps({"zone": "example.test"}), "application/json"),
+                ("POST", edit_path, right, urlencode({"zone": "example.test", "serial": self.cp.serial,
+                                                      "edit": edit}), "application/x-www-form-urlencoded")):
+            headers = {"Authorization": auth, **({"Content-Type": kind} if kind else {})}
+            request = urllib.request.Request(self.cp.base + path, data=body and body.encode(), method=method,
+                                             headers=headers)
+            before = len(self.cp.violations)
+            try:
+                urllib.request.urlopen(request, timeout=5).read()
+            except urllib.error.HTTPError:
+                pass
+            self.assertGreater(len(self.cp.violations), before, f"{method} {path} {body}")
+        self.assertEqual(self.cp.answer(), ["127.0.0.2"])
 
 class UapiTest(CpanelApiTests, unittest.TestCase):
     MODE = "uapi"

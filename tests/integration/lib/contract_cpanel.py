@@ -152,11 +152,14 @@ class CpanelContract:
         return self._uapi(method, url.path, query, headers, body)
 
     def _args(self, method, query, headers, body, what):
-        """cPanel's clients send arguments as a query string (GET) or a form body (POST)."""
+        """cPanel's clients send arguments as a query string (GET) or a form body (POST); cpsrvd reads both."""
         if method == "POST":
             if headers.get("Content-Type") != "application/x-www-form-urlencoded":
                 self.violation(f"{what} POST without a form body")
-            return parse_qs(body, keep_blank_values=True)
+            args = dict(query)
+            for key, values in parse_qs(body, keep_blank_values=True).items():
+                args[key] = args.get(key, []) + values
+            return args
         if method != "GET":
             self.violation(f"{what} with {method}")
         return query
