@@ -145,14 +145,15 @@ class CpanelApiTests(CpanelFixture):
         self.assertEqual(self.cp.violations, [])
 
     def test_the_contract_catches_misshapen_requests(self):
-        """The zero-violation assertions mean something: requests the real server would not take are caught."""
+        """The zero-violation checks mean something: requests the real server would not take are caught."""
         wrong_scheme = "cpanel" if self.MODE == "whm" else "whm"
         right = f"{'whm' if self.MODE == 'whm' else 'cpanel'} {self.cp.USER}:{self.cp.TOKEN}"
         zone_path = ("/json-api/parse_dns_zone?zone=example.test" if self.MODE == "whm"  # no api.version=1
                      else "/execute/DNS/parse_zone?zone=example.test&api.version=1")  # an argument it lacks
         edit_path = "/json-api/mass_edit_dns_zone?api.version=1" if self.MODE == "whm" \
             else "/execute/DNS/mass_edit_zone"
-        edit = json.dumps({"line_index": 6, "dname": "lb", "ttl": 30, "record_type": "A", "data": ["300.1.2.3"]})
+        edit = json.dumps({"line_index": 6, "dname": "lb", "ttl": 30, "record_type": "A",
+                           "data": ["300.1.2.3"]})
         for method, path, auth, body, kind in (
                 ("GET", zone_path, f"{wrong_scheme} {self.cp.USER}:{self.cp.TOKEN}", None, None),
                 ("GET", zone_path, right, None, None),

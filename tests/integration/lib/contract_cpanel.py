@@ -152,7 +152,7 @@ class CpanelContract:
         return self._uapi(method, url.path, query, headers, body)
 
     def _args(self, method, query, headers, body, what):
-        """cPanel's clients send arguments as a query string (GET) or a form body (POST); cpsrvd reads both."""
+        """Arguments come as a query string (GET) or a form body (POST); cpsrvd reads both."""
         if method == "POST":
             if headers.get("Content-Type") != "application/x-www-form-urlencoded":
                 self.violation(f"{what} POST without a form body")
