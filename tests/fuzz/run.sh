@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every fuzz target for a while, seeded from the captured fixtures, in a scratch corpus directory.
+# Runs every fuzz target for a while, seeded from the captured fixtures (tests/fixtures/agent, /dns), in a
+# scratch corpus directory.
 #   tests/fuzz/run.sh BUILD_DIR [SECONDS_PER_TARGET]
 # Exits non-zero on the first finding (the crashing input is left as BUILD_DIR/tests/fuzz/crash-*).
 set -eu
@@ -13,7 +14,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 for target in fuzz_show_stat fuzz_show_info fuzz_meminfo fuzz_mounts fuzz_host_text fuzz_cpanel_replies; do
   mkdir -p "$work/$target"
   seeds="$fixtures"
-  [ -d "$here/corpus/$target" ] && seeds="$here/corpus/$target"
+  [ "$target" = fuzz_cpanel_replies ] && seeds="$here/../fixtures/dns"  # the cPanel/WHM reply fixtures
   dict=
   [ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
   echo "== $target ($seconds s)"
