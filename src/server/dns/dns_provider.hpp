@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "server/dns/verify_schedule.hpp"
 
 namespace balctl::dns {
 
@@ -31,6 +32,9 @@ class DnsProvider {
   // Proves a new binding works before it is stored (credentials, zone, server) and returns what `fqdn`
   // answers now. For API providers a read of the record does both; RFC 2136 also proves its TSIG key.
   virtual Result<std::vector<std::string>> check_binding(const std::string& fqdn) { return get_a_records(fqdn); }
+  // How often get_a_records may be called while a change is verified: API reads back off (the default),
+  // providers that verify with plain DNS queries override it.
+  virtual VerifySchedule verify_schedule() const { return VerifySchedule::api(); }
 };
 
 }  // namespace balctl::dns

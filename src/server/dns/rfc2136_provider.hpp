@@ -27,6 +27,8 @@ class Rfc2136Provider final : public DnsProvider {
   // A TSIG-signed SOA query of the zone: a wrong key or secret is refused (NOTAUTH with BADKEY/BADSIG)
   // and a server that is not authoritative for the zone is found, before any failover needs them.
   Result<std::vector<std::string>> check_binding(const std::string& fqdn) override;
+  // Verification asks the server with plain DNS queries, which cost it nothing: poll every 20 ms.
+  VerifySchedule verify_schedule() const override { return VerifySchedule::dns_queries(); }
 
  private:
   struct Reply {

@@ -2,14 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "common/time.hpp"
 
 namespace balctl::failover {
 namespace {
-
-constexpr auto kVerifyPoll = std::chrono::milliseconds(20);
 
 std::string list(const std::vector<std::string>& addresses) {
   if (addresses.empty()) return "nothing";
@@ -43,15 +42,18 @@ Status DnsExecutor::apply(const ApplyDns& job) {
   if (auto status = provider->set_a_record(job.fqdn, job.ipv4, job.ttl_s); !status) return status;
   const auto changed = time::steady_ms_now();
   const auto deadline = std::chrono::steady_clock::now() + verify_timeout_;
+  const auto schedule = provider->verify_schedule();
   std::vector<std::string> seen;
   std::string last_error;
+  int reads = 0;
   while (true) {
+    ++reads;
     auto answer = provider->get_a_records(job.fqdn);
     if (answer && *answer == std::vector<std::string>{job.ipv4}) {
       const auto serial_after = provider->soa_serial();
       const bool serial_known = serial_before && serial_after && *serial_before && *serial_after;
-      spdlog::info("dns_verified provider={} fqdn={} ipv4={} change_ms={} verify_ms={} serial={}", provider->kind(),
-                   job.fqdn, job.ipv4, changed - started, time::steady_ms_now() - changed,
+      spdlog::info("dns_verified provider={} fqdn={} ipv4={} change_ms={} verify_ms={} reads={} serial={}",
+                   provider->kind(), job.fqdn, job.ipv4, changed - started, time::steady_ms_now() - changed, reads,
                    serial_known ? std::to_string(**serial_before) + "->" + std::to_string(**serial_after) : "n/a");
       return {};
     }
@@ -60,12 +62,14 @@ Status DnsExecutor::apply(const ApplyDns& job) {
     } else {
       last_error = answer.error().message;
     }
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(kVerifyPoll);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    // The provider's schedule (API reads back off), the last wait cut short so one read lands on the deadline.
+    std::this_thread::sleep_until(std::min(now + schedule.wait_after(reads), deadline));
   }
   return Error{Errc::unavailable, "dns_verify_failed",
                "the change was accepted but the authority still answers " + list(seen) + " for " + job.fqdn +
-                   " after " + std::to_string(verify_timeout_.count() / 1000) + " s" +
+                   " after " + std::to_string(verify_timeout_.count() / 1000) + " s and " + std::to_string(reads) + " reads" +
                    (last_error.empty() ? "" : " (" + last_error + ")"),
                {}};
 }
