@@ -4,6 +4,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace balctl {
@@ -94,7 +95,7 @@ Result<HttpReply> HttpClient::request_with_headers(std::string_view method, cons
   headers = curl_slist_append(headers, "Expect:");
   for (const auto& line : extra) headers = curl_slist_append(headers, line.c_str());
   const std::string content_type_line = "Content-Type: " + std::string(content_type);
-  if (method_text != "GET" && method_text != "DELETE") {
+  if (method_text != "GET" && (method_text != "DELETE" || !body.empty())) {
     headers = curl_slist_append(headers, content_type_line.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -110,6 +111,10 @@ Result<HttpReply> HttpClient::request_with_headers(std::string_view method, cons
     return Error{Errc::unavailable, "unreachable", reason, {}};
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+  curl_off_t retry_after = 0;
+  if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0) {
+    reply.retry_after_s = static_cast<long>(std::min<curl_off_t>(retry_after, 86'400 * 365));
+  }
   return reply;
 }
 

@@ -30,6 +30,7 @@ std::string percent_encode(std::string_view text);
 struct HttpReply {
   long status = 0;
   std::string body;
+  long retry_after_s = 0;  // the reply's Retry-After (seconds or an HTTP date), 0 when absent
 };
 
 class HttpClient {
@@ -44,7 +45,7 @@ class HttpClient {
   Result<HttpReply> request(std::string_view method, const std::string& url, std::string_view body = {},
                             std::string_view bearer_token = {});
   // The same with arbitrary extra header lines ("X-API-Key: ..."); the body, if any, is sent as
-  // `content_type`.
+  // `content_type` (GET never sends one, DELETE only when it is not empty).
   Result<HttpReply> request_with_headers(std::string_view method, const std::string& url, std::string_view body,
                                          const std::vector<std::string>& headers,
                                          std::string_view content_type = "application/json");

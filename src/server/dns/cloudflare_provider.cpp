@@ -8,40 +8,37 @@ namespace balctl::dns {
 namespace {
 
 constexpr std::int64_t kMinTtl = 60;
+constexpr int kPerPage = 100;
+constexpr std::chrono::seconds kMaxRetryAfter{60};
 
-// Cloudflare wraps every reply in {success, errors: [{code, message}], result}.
-std::string api_errors(const ApiReply& reply) {
-  std::string out;
-  if (reply.body.is_object()) {
-    if (const auto* errors = reply.body.as_object().if_contains("errors"); errors != nullptr && errors->is_array()) {
-      for (const auto& error : errors->as_array()) {
-        if (!error.is_object()) continue;
-        if (!out.empty()) out += "; ";
-        const auto* code = error.as_object().if_contains("code");
-        const auto* message = error.as_object().if_contains("message");
-        if (code != nullptr) out += std::to_string(code->to_number<std::int64_t>()) + " ";
-        if (message != nullptr && message->is_string()) out += std::string(message->as_string());
-      }
-    }
-  }
-  return out.empty() ? "HTTP " + std::to_string(reply.status) : out;
+ProviderApiOptions api_options() {
+  ProviderApiOptions options;
+  options.error_text = [](std::string_view body) { return cloudflare::error_text(body); };
+  options.max_retry_after = kMaxRetryAfter;
+  return options;
 }
 
-bool succeeded(const ApiReply& reply) {
-  if (reply.status < 200 || reply.status >= 300 || !reply.body.is_object()) return false;
-  const auto* success = reply.body.as_object().if_contains("success");
-  return success != nullptr && success->is_bool() && success->as_bool();
-}
-
+// A non-2xx reply that ProviderApi did not map: Cloudflare's own words, 404 as a missing zone.
 Error refused(const std::string& what, const ApiReply& reply) {
-  if (reply.status == 404) return Error{Errc::not_found, "dns_notzone", what + ": " + api_errors(reply), {}};
-  return Error{Errc::invalid_argument, "dns_error", what + ": " + api_errors(reply), {}};
+  std::string text = cloudflare::error_text(reply.text);
+  text = "HTTP " + std::to_string(reply.status) + (text.empty() ? "" : ": " + text);
+  if (reply.status == 404) return Error{Errc::not_found, "dns_notzone", what + " (" + text + ")", {}};
+  return Error{Errc::invalid_argument, "dns_error", what + " (" + text + ")", {}};
+}
+
+bool ok_status(const ApiReply& reply) { return reply.status >= 200 && reply.status < 300; }
+
+// A refusal inside a 2xx reply ({success: false}) keeps the parse error's words, prefixed with `what`.
+Error with_context(const std::string& what, Error error) {
+  error.message = what + ": " + error.message;
+  return error;
 }
 
 }  // namespace
 
 CloudflareProvider::CloudflareProvider(CloudflareConfig config)
-    : config_(std::move(config)), api_("Cloudflare API", {"Authorization: Bearer " + config_.api_token}) {}
+    : config_(std::move(config)),
+      api_("Cloudflare API", {"Authorization: Bearer " + config_.api_token}, api_options()) {}
 
 std::int64_t CloudflareProvider::cloudflare_ttl(std::int64_t ttl, bool proxied) {
   if (proxied) return 1;
@@ -52,18 +49,22 @@ std::string CloudflareProvider::records_url() const {
   return config_.api_url + "/zones/" + config_.zone_id + "/dns_records";
 }
 
-Result<std::vector<CloudflareProvider::Record>> CloudflareProvider::records(const std::string& fqdn) {
-  auto reply = api_.call("GET", records_url() + "?type=A&name=" + percent_encode(fqdn) + "&per_page=100");
-  if (!reply) return reply.error();
-  if (!succeeded(*reply)) return refused("Cloudflare refused to list records", *reply);
-  std::vector<Record> out;
-  const auto* result = reply->body.as_object().if_contains("result");
-  if (result == nullptr || !result->is_array()) return out;
-  for (const auto& item : result->as_array()) {
-    const auto& record = item.as_object();
-    out.push_back({std::string(record.at("id").as_string()), std::string(record.at("content").as_string())});
+Result<std::vector<cloudflare::Record>> CloudflareProvider::records(const std::string& fqdn) {
+  std::vector<cloudflare::Record> out;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    auto reply = api_.call("GET", records_url() + "?name=" + percent_encode(fqdn) + "&type=A&page=" +
+                                      std::to_string(page) + "&per_page=" + std::to_string(kPerPage));
+    if (!reply) return reply.error();
+    if (!ok_status(*reply)) return refused("Cloudflare refused to list the records of " + fqdn, *reply);
+    auto parsed = cloudflare::parse_list(reply->text, page);
+    if (!parsed) return with_context("listing the records of " + fqdn, parsed.error());
+    for (auto& record : parsed->records) out.push_back(std::move(record));
+    if (!parsed->more) return out;
   }
-  return out;
+  return Error{Errc::invalid_argument, "dns_error",
+               fqdn + " has more than " + std::to_string(kMaxPages * kPerPage) +
+                   " A records at Cloudflare; balctl manages a name with one",
+               {}};
 }
 
 Result<std::vector<std::string>> CloudflareProvider::get_a_records(const std::string& fqdn) {
@@ -78,21 +79,29 @@ Result<std::vector<std::string>> CloudflareProvider::get_a_records(const std::st
 Status CloudflareProvider::set_a_record(const std::string& fqdn, const std::string& ipv4, std::int64_t ttl) {
   auto existing = records(fqdn);
   if (!existing) return existing.error();
-  const boost::json::object body{{"type", "A"},
-                                 {"name", fqdn},
-                                 {"content", ipv4},
-                                 {"ttl", cloudflare_ttl(ttl, config_.proxied)},
-                                 {"proxied", config_.proxied}};
-  const std::string text = boost::json::serialize(body);
-  auto reply = existing->empty() ? api_.call("POST", records_url(), text)
-                                 : api_.call("PUT", records_url() + "/" + existing->front().id, text);
-  if (!reply) return reply.error();
-  if (!succeeded(*reply)) return refused("Cloudflare refused the change", *reply);
-  // The name must answer with the new address only: remove any other A records.
-  for (std::size_t i = 1; i < existing->size(); ++i) {
-    auto removed = api_.call("DELETE", records_url() + "/" + (*existing)[i].id);
+  const std::int64_t sent_ttl = cloudflare_ttl(ttl, config_.proxied);
+  const auto change = cloudflare::plan_change(*existing, ipv4, sent_ttl, config_.proxied);
+  // Only the fields balctl owns: PATCH leaves the record's comment and tags as they are.
+  const std::string body = boost::json::serialize(boost::json::object{
+      {"type", "A"}, {"name", fqdn}, {"content", ipv4}, {"ttl", sent_ttl}, {"proxied", config_.proxied}});
+  if (change.create || !change.patch_id.empty()) {
+    auto reply = change.create ? api_.call("POST", records_url(), body)
+                               : api_.call("PATCH", records_url() + "/" + change.patch_id, body);
+    if (!reply) return reply.error();
+    if (!ok_status(*reply)) return refused("Cloudflare refused the change of " + fqdn, *reply);
+    if (auto record = cloudflare::parse_record(reply->text); !record) {
+      return with_context("changing " + fqdn, record.error());
+    }
+  }
+  // The name must answer with the new address only: remove the other A records. The schema requires a
+  // JSON body on DELETE.
+  for (const auto& id : change.remove) {
+    auto removed = api_.call("DELETE", records_url() + "/" + id, "{}");
     if (!removed) return removed.error();
-    if (!succeeded(*removed)) return refused("Cloudflare refused to delete an old record", *removed);
+    if (!ok_status(*removed)) return refused("Cloudflare refused to delete an old record of " + fqdn, *removed);
+    if (auto status = cloudflare::parse_delete(removed->text); !status) {
+      return with_context("deleting an old record of " + fqdn, status.error());
+    }
   }
   return {};
 }

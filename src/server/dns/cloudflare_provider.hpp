@@ -1,10 +1,14 @@
-// Cloudflare API v4 DNS records: read the A records of the name, update the first (PUT), create one
-// when there is none (POST) and delete any extras, so the RRset becomes exactly the new address.
+// Cloudflare API v4 DNS records: read every A record of the name (all pages), then make it exactly one
+// record with the new address: keep a record that already holds it, else PATCH one (PATCH keeps its
+// comment and tags, which PUT would drop), create one when there is none, and delete the rest.
 // Cloudflare only accepts a TTL of 1 ("automatic") or 60 s and more (30 s on Enterprise zones), and a
-// proxied record must use 1: the TTL is adjusted accordingly.
+// proxied record must use 1: the TTL is adjusted accordingly. A 429 with Retry-After up to 60 s is
+// waited out; reads while a change is verified back off (dns_provider.hpp) to stay far from the limit
+// of 1 200 requests per 5 minutes.
 #pragma once
 
 #include "server/dns/api_client.hpp"
+#include "server/dns/cloudflare_replies.hpp"
 #include "server/dns/dns_provider.hpp"
 #include "server/dns/provider_config.hpp"
 
@@ -21,12 +25,11 @@ class CloudflareProvider final : public DnsProvider {
   // The TTL sent to Cloudflare for a requested TTL.
   static std::int64_t cloudflare_ttl(std::int64_t ttl, bool proxied);
 
+  // Pages read at most per listing (100 records each): a name with more A records is refused.
+  static constexpr int kMaxPages = 50;
+
  private:
-  struct Record {
-    std::string id;
-    std::string content;
-  };
-  Result<std::vector<Record>> records(const std::string& fqdn);
+  Result<std::vector<cloudflare::Record>> records(const std::string& fqdn);
   std::string records_url() const;
 
   CloudflareConfig config_;
