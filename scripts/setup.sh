@@ -15,7 +15,7 @@ RUN_PACKAGES=(curl openssl sqlite3 python3 procps)
 DEMO_PACKAGES=(haproxy)
 # Real servers the integration tests start on 127.0.0.1 (their package scripts must not start them).
 TEST_PACKAGES=(haproxy nginx socat iproute2 bind9 bind9-utils dnsutils knot knot-dnsutils pdns-server
-  pdns-backend-sqlite3 python3-aiosmtpd python3-dnspython)
+  pdns-backend-sqlite3 python3-aiosmtpd python3-dnspython python3-jsonschema)
 
 want_tests=0
 want_demo=0

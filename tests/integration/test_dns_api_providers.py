@@ -1,14 +1,13 @@
 """API-based DNS providers: a real PowerDNS Authoritative (HTTP API + its own DNS service for
-verification), and a local contract server for Cloudflare API v4 that accepts only the documented request
-shapes and records every violation (cPanel and WHM: test_dns_cpanel.py)."""
+verification); the shared fixture of the API provider tests (Cloudflare: test_dns_cloudflare.py, cPanel
+and WHM: test_dns_cpanel.py)."""
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from contracts import Cloudflare  # noqa: E402
 from dns_servers import PowerDns  # noqa: E402
-from harness import Server, wait_until  # noqa: E402
+from harness import Server  # noqa: E402
 from processes import temp_dir  # noqa: E402
 
 
@@ -75,58 +74,6 @@ class PowerDnsTest(ProviderFixture, unittest.TestCase):
         body = self.pdns.binding(zone="missing.test")
         del body["verify_server"]
         self.assertIn("no zone missing.test", self.refused_binding(body, pool="other"))
-
-
-class CloudflareTest(ProviderFixture, unittest.TestCase):
-    def setUp(self):
-        super().setUp()
-        self.cf = Cloudflare()
-        self.addCleanup(self.cf.cleanup)
-
-    def body(self, **overrides):
-        return dict({"provider": "cloudflare", "api_url": self.cf.api_url, "zone_id": Cloudflare.ZONE_ID,
-                     "api_token": Cloudflare.TOKEN}, **overrides)
-
-    def test_failover_updates_the_record_as_documented(self):
-        result = self.server.cli("dns", "set", "web", "--provider", "cloudflare", "--api-url", self.cf.api_url,
-                                 "--zone-id", Cloudflare.ZONE_ID, "--api-token", Cloudflare.TOKEN)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(self.failover().returncode, 0)
-        self.assertEqual(self.cf.answer(), ["127.0.0.3"])
-        self.assertEqual(self.cf.violations, [])
-        writes = [r for r in self.cf.requests if r["method"] != "GET"]
-        self.assertEqual([w["method"] for w in writes], ["PUT"])
-        self.assertIn('"ttl":60', writes[0]["body"], "TTL 30 is raised to Cloudflare's minimum")
-        for request in self.cf.requests:
-            self.assertEqual(request["headers"]["Authorization"], f"Bearer {Cloudflare.TOKEN}")
-
-    def test_missing_record_is_created_and_extras_removed(self):
-        self.cf.records.clear()
-        self.bind(self.body(proxied=True))
-        self.assertEqual(self.failover().returncode, 0)
-        self.assertEqual(self.cf.answer(), ["127.0.0.3"])
-        created = [r for r in self.cf.requests if r["method"] == "POST"]
-        self.assertEqual(len(created), 1)
-        self.assertIn('"ttl":1', created[0]["body"], "a proxied record must use TTL 1 (automatic)")
-        self.assertIn('"proxied":true', created[0]["body"])
-        self.assertEqual(self.cf.violations, [])
-
-    def test_rate_limit_is_retried(self):
-        self.bind(self.body())
-        self.cf.rate_limit_next = 1
-        self.failover("--no-wait")
-        failed = wait_until(lambda: self.events("failover_failed"), 10, what="rate limited attempt")
-        self.assertIn("rate limiting", failed[0]["message"])
-        wait_until(lambda: self.cf.answer() == ["127.0.0.3"], 10, what="retry after the rate limit")
-        self.assertEqual(self.cf.violations, [])
-
-    def test_bad_token_and_bad_zone(self):
-        self.assertIn("refused our credentials (HTTP 403)", self.refused_binding(self.body(api_token="wrong")))
-        self.assertEqual(self.cf.answer(), ["127.0.0.2"])
-        reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(zone_id="not-a-zone-id"))
-        self.assertEqual((reply.status, reply.error_field), (400, "zone_id"))
-        reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(api_url="http://cf.example.com/v4"))
-        self.assertEqual((reply.status, reply.error_field), (400, "api_url"), "plain http only on loopback")
 
 
 if __name__ == "__main__":
