@@ -11,10 +11,13 @@ fixtures="$here/../fixtures/agent"
 bin="$build/tests/fuzz"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-for target in fuzz_show_stat fuzz_show_info fuzz_meminfo fuzz_mounts fuzz_host_text fuzz_cpanel_replies; do
+for target in fuzz_show_stat fuzz_show_info fuzz_meminfo fuzz_mounts fuzz_host_text fuzz_cpanel_replies \
+    fuzz_cloudflare_replies; do
   mkdir -p "$work/$target"
   seeds="$fixtures"
-  [ "$target" = fuzz_cpanel_replies ] && seeds="$here/../fixtures/dns"  # the cPanel/WHM reply fixtures
+  case "$target" in  # the DNS provider reply fixtures (cPanel/WHM, Cloudflare)
+    fuzz_cpanel_replies | fuzz_cloudflare_replies) seeds="$here/../fixtures/dns" ;;
+  esac
   dict=
   [ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
   echo "== $target ($seconds s)"
