@@ -2,13 +2,13 @@
 // failures, auth refusals and rate limits mapped to the provider error codes of dns_provider.hpp.
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/value.hpp>
 
 #include "common/http_client.hpp"
 #include "common/result.hpp"
@@ -25,8 +25,8 @@ struct ProviderApiOptions {
   // The provider's own words from an error reply ("10000 Authentication error"), kept in auth and
   // rate-limit errors so the user sees why; empty when the body says nothing.
   std::function<std::string(std::string_view body)> error_text;
-  // A 429 whose Retry-After is at most this long is waited out and the call repeated (twice at most);
-  // a longer one fails at once saying how long. Zero: never wait.
+  // A 429 whose Retry-After fits in this budget (for all the waits of one call together) is waited out
+  // and the call repeated; a longer one fails at once saying how long. Zero: never wait.
   std::chrono::seconds max_retry_after{0};
 };
 

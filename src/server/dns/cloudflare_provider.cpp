@@ -26,7 +26,9 @@ Error refused(const std::string& what, const ApiReply& reply) {
   return Error{Errc::invalid_argument, "dns_error", what + " (" + text + ")", {}};
 }
 
-bool ok_status(const ApiReply& reply) { return reply.status >= 200 && reply.status < 300; }
+bool ok_status(const ApiReply& reply) {
+  return reply.status >= 200 && reply.status < 300;
+}
 
 // A refusal inside a 2xx reply ({success: false}) keeps the parse error's words, prefixed with `what`.
 Error with_context(const std::string& what, Error error) {
@@ -58,10 +60,12 @@ Result<std::vector<cloudflare::Record>> CloudflareProvider::records(const std::s
     if (!ok_status(*reply)) return refused("Cloudflare refused to list the records of " + fqdn, *reply);
     auto parsed = cloudflare::parse_list(reply->text, page);
     if (!parsed) return with_context("listing the records of " + fqdn, parsed.error());
-    for (auto& record : parsed->records) out.push_back(std::move(record));
+    for (auto& record : parsed->records)
+      out.push_back(std::move(record));
     if (!parsed->more) return out;
   }
-  return Error{Errc::invalid_argument, "dns_error",
+  return Error{Errc::invalid_argument,
+               "dns_error",
                fqdn + " has more than " + std::to_string(kMaxPages * kPerPage) +
                    " A records at Cloudflare; balctl manages a name with one",
                {}};
@@ -98,7 +102,8 @@ Status CloudflareProvider::set_a_record(const std::string& fqdn, const std::stri
   for (const auto& id : change.remove) {
     auto removed = api_.call("DELETE", records_url() + "/" + id, "{}");
     if (!removed) return removed.error();
-    if (!ok_status(*removed)) return refused("Cloudflare refused to delete an old record of " + fqdn, *removed);
+    if (!ok_status(*removed))
+      return refused("Cloudflare refused to delete an old record of " + fqdn, *removed);
     if (auto status = cloudflare::parse_delete(removed->text); !status) {
       return with_context("deleting an old record of " + fqdn, status.error());
     }

@@ -1,10 +1,10 @@
 #include "server/dns/cloudflare_replies.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
 #include <cmath>
 #include <optional>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 namespace balctl::dns::cloudflare {
 namespace {
@@ -45,7 +45,9 @@ std::optional<bool> success(const boost::json::object& reply) {
 
 Error refusal(std::string_view body) {
   const std::string text = error_text(body);
-  return Error{Errc::invalid_argument, "dns_error", "Cloudflare refused: " + (text.empty() ? "no reason given" : text),
+  return Error{Errc::invalid_argument,
+               "dns_error",
+               "Cloudflare refused: " + (text.empty() ? "no reason given" : text),
                {}};
 }
 
@@ -81,7 +83,8 @@ std::string error_text(std::string_view body) {
     if (!error.is_object()) continue;
     std::string one;
     if (const auto code = integer(error.as_object(), "code")) one = std::to_string(*code);
-    if (const auto* message = error.as_object().if_contains("message"); message != nullptr && message->is_string()) {
+    if (const auto* message = error.as_object().if_contains("message");
+        message != nullptr && message->is_string()) {
       one += (one.empty() ? "" : " ") + std::string(message->as_string());
     }
     if (one.empty()) continue;
@@ -94,7 +97,8 @@ std::string error_text(std::string_view body) {
   }
   if (out.size() > kMaxErrorText) {
     out.resize(kMaxErrorText);
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();  // whole UTF-8
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80)
+      out.pop_back();  // whole UTF-8
     if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
     out += "...";
   }
@@ -147,7 +151,8 @@ Status parse_delete(std::string_view body) {
   return {};
 }
 
-Change plan_change(const std::vector<Record>& existing, std::string_view ipv4, std::int64_t ttl, bool proxied) {
+Change plan_change(const std::vector<Record>& existing, std::string_view ipv4, std::int64_t ttl,
+                   bool proxied) {
   Change out;
   const Record* keep = nullptr;
   for (const auto& record : existing) {

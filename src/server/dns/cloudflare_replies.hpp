@@ -46,6 +46,7 @@ struct Change {
   bool create = false;              // no record to reuse: POST one
   std::vector<std::string> remove;  // DELETE these
 };
-Change plan_change(const std::vector<Record>& existing, std::string_view ipv4, std::int64_t ttl, bool proxied);
+Change plan_change(const std::vector<Record>& existing, std::string_view ipv4, std::int64_t ttl,
+                   bool proxied);
 
 }  // namespace balctl::dns::cloudflare

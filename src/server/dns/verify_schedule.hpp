@@ -18,7 +18,8 @@ struct VerifySchedule {
   // The wait after read number `reads` (1 = after the first read).
   std::chrono::milliseconds wait_after(int reads) const {
     auto wait = first;
-    for (int i = 1; i < reads && wait < max && factor > 1; ++i) wait *= factor;
+    for (int i = 1; i < reads && wait < max && factor > 1; ++i)
+      wait *= factor;
     return std::min(wait, max);
   }
 

@@ -52,9 +52,10 @@ Status DnsExecutor::apply(const ApplyDns& job) {
     if (answer && *answer == std::vector<std::string>{job.ipv4}) {
       const auto serial_after = provider->soa_serial();
       const bool serial_known = serial_before && serial_after && *serial_before && *serial_after;
-      spdlog::info("dns_verified provider={} fqdn={} ipv4={} change_ms={} verify_ms={} reads={} serial={}",
-                   provider->kind(), job.fqdn, job.ipv4, changed - started, time::steady_ms_now() - changed, reads,
-                   serial_known ? std::to_string(**serial_before) + "->" + std::to_string(**serial_after) : "n/a");
+      spdlog::info(
+          "dns_verified provider={} fqdn={} ipv4={} change_ms={} verify_ms={} reads={} serial={}",
+          provider->kind(), job.fqdn, job.ipv4, changed - started, time::steady_ms_now() - changed, reads,
+          serial_known ? std::to_string(**serial_before) + "->" + std::to_string(**serial_after) : "n/a");
       return {};
     }
     if (answer) {
@@ -64,13 +65,13 @@ Status DnsExecutor::apply(const ApplyDns& job) {
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
-    // The provider's schedule (API reads back off), the last wait cut short so one read lands on the deadline.
+    // The provider's schedule (API reads back off); the last wait ends at the deadline for one last read.
     std::this_thread::sleep_until(std::min(now + schedule.wait_after(reads), deadline));
   }
   return Error{Errc::unavailable, "dns_verify_failed",
                "the change was accepted but the authority still answers " + list(seen) + " for " + job.fqdn +
-                   " after " + std::to_string(verify_timeout_.count() / 1000) + " s and " + std::to_string(reads) + " reads" +
-                   (last_error.empty() ? "" : " (" + last_error + ")"),
+                   " after " + std::to_string(verify_timeout_.count() / 1000) + " s and " +
+                   std::to_string(reads) + " reads" + (last_error.empty() ? "" : " (" + last_error + ")"),
                {}};
 }
 

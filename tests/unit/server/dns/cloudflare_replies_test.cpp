@@ -3,10 +3,10 @@
 // that turns a name's A records into exactly one.
 #include "server/dns/cloudflare_replies.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 namespace balctl::dns::cloudflare {
 namespace {
@@ -21,7 +21,8 @@ std::string fixture(const std::string& name) {
 
 std::vector<std::string> ids(const std::vector<Record>& records) {
   std::vector<std::string> out;
-  for (const auto& record : records) out.push_back(record.id);
+  for (const auto& record : records)
+    out.push_back(record.id);
   return out;
 }
 
@@ -50,14 +51,16 @@ TEST(CloudflareReplies, ListWithOnlyTheSchemaFieldsUsesTotalCount) {
   auto page = parse_list(fixture("list_schema_info_only.json"), 1);
   ASSERT_TRUE(page);
   EXPECT_TRUE(page->more) << "5 records at 2 per page: 3 pages";
-  auto last = parse_list(R"({"success":true,"errors":[],"messages":[],"result":[{"id":"a","content":"192.0.2.1"}],
+  auto last =
+      parse_list(R"({"success":true,"errors":[],"messages":[],"result":[{"id":"a","content":"192.0.2.1"}],
                              "result_info":{"page":3,"per_page":2,"count":1,"total_count":5}})",
-                         3);
+                 3);
   ASSERT_TRUE(last);
   EXPECT_FALSE(last->more);
-  auto full = parse_list(R"({"success":true,"errors":[],"messages":[],"result":[{"id":"a","content":"192.0.2.1"}],
+  auto full =
+      parse_list(R"({"success":true,"errors":[],"messages":[],"result":[{"id":"a","content":"192.0.2.1"}],
                              "result_info":{"page":1,"per_page":1,"count":1}})",
-                         1);
+                 1);
   ASSERT_TRUE(full);
   EXPECT_TRUE(full->more) << "a full page without totals: ask for the next";
 }
@@ -91,7 +94,8 @@ TEST(CloudflareReplies, ListSkipsOtherTypesAndRefusesBrokenRecords) {
 TEST(CloudflareReplies, ListRefusalKeepsCloudflareWords) {
   auto refused = parse_list(fixture("error_authentication.json"), 1);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("10000 Authentication error"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("10000 Authentication error"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST(CloudflareReplies, PatchReply) {
@@ -122,35 +126,39 @@ TEST(CloudflareReplies, ErrorText) {
   EXPECT_EQ(error_text("<html>bad gateway</html>"), "");
   const auto forged = error_text(R"({"errors":[{"code":1000,"message":"a\nlevel=ERROR forged"}]})");
   EXPECT_EQ(forged, "1000 a level=ERROR forged") << "no control characters reach a log line";
-  const auto long_text = error_text(R"({"errors":[{"code":1000,"message":")" + std::string(5000, 'x') + R"("}]})");
+  const auto long_text =
+      error_text(R"({"errors":[{"code":1000,"message":")" + std::string(5000, 'x') + R"("}]})");
   EXPECT_LE(long_text.size(), 303u);
 }
 
 TEST(CloudflarePlan, KeepsTheRecordThatAlreadyHoldsTheTarget) {
   // Overwriting the first record with the target would be refused with 81058 "An identical record
   // already exists": keep the one that holds it and delete the others.
-  const auto change = plan_change({record("a", "192.0.2.1"), record("b", "192.0.2.2"), record("c", "192.0.2.3")},
-                                  "192.0.2.2", 60, false);
+  const auto change = plan_change(
+      {record("a", "192.0.2.1"), record("b", "192.0.2.2"), record("c", "192.0.2.3")}, "192.0.2.2", 60, false);
   EXPECT_TRUE(change.patch_id.empty());
   EXPECT_FALSE(change.create);
   EXPECT_EQ(change.remove, (std::vector<std::string>{"a", "c"}));
 }
 
 TEST(CloudflarePlan, PatchesTheKeptRecordWhenItsTtlOrProxyDiffers) {
-  EXPECT_EQ(plan_change({record("a", "192.0.2.1"), record("b", "192.0.2.2", 300)}, "192.0.2.2", 60, false).patch_id,
-            "b");
+  EXPECT_EQ(
+      plan_change({record("a", "192.0.2.1"), record("b", "192.0.2.2", 300)}, "192.0.2.2", 60, false).patch_id,
+      "b");
   EXPECT_EQ(plan_change({record("b", "192.0.2.2", 1, false)}, "192.0.2.2", 1, true).patch_id, "b");
   EXPECT_TRUE(plan_change({record("b", "192.0.2.2", 60, false)}, "192.0.2.2", 60, false).patch_id.empty());
 }
 
 TEST(CloudflarePlan, PatchesTheFirstWhenNoneHoldsTheTarget) {
-  const auto change = plan_change({record("a", "192.0.2.1"), record("b", "192.0.2.2")}, "192.0.2.9", 60, false);
+  const auto change =
+      plan_change({record("a", "192.0.2.1"), record("b", "192.0.2.2")}, "192.0.2.9", 60, false);
   EXPECT_EQ(change.patch_id, "a");
   EXPECT_EQ(change.remove, std::vector<std::string>{"b"});
 }
 
 TEST(CloudflarePlan, DuplicatesOfTheTargetAreRemoved) {
-  const auto change = plan_change({record("a", "192.0.2.9"), record("b", "192.0.2.9")}, "192.0.2.9", 60, false);
+  const auto change =
+      plan_change({record("a", "192.0.2.9"), record("b", "192.0.2.9")}, "192.0.2.9", 60, false);
   EXPECT_TRUE(change.patch_id.empty());
   EXPECT_EQ(change.remove, std::vector<std::string>{"b"});
 }
