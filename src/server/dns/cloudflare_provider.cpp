@@ -1,8 +1,9 @@
 #include "server/dns/cloudflare_provider.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
+#include <set>
+
+#include <boost/json/serialize.hpp>
 
 namespace balctl::dns {
 namespace {
@@ -53,6 +54,7 @@ std::string CloudflareProvider::records_url() const {
 
 Result<std::vector<cloudflare::Record>> CloudflareProvider::records(const std::string& fqdn) {
   std::vector<cloudflare::Record> out;
+  std::set<std::string> seen;
   for (int page = 1; page <= kMaxPages; ++page) {
     auto reply = api_.call("GET", records_url() + "?name=" + percent_encode(fqdn) + "&type=A&page=" +
                                       std::to_string(page) + "&per_page=" + std::to_string(kPerPage));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -168,9 +169,13 @@ Change plan_change(const std::vector<Record>& existing, std::string_view ipv4, s
     out.patch_id = keep->id;
   } else {
     out.create = true;
+    return out;
   }
+  // The same record can be listed twice (a record added while the pages were read shifts the next page):
+  // never delete the kept one, nor any record twice.
+  std::set<std::string_view> removed;
   for (const auto& record : existing) {
-    if (&record != keep) out.remove.push_back(record.id);
+    if (record.id != keep->id && removed.insert(record.id).second) out.remove.push_back(record.id);
   }
   return out;
 }

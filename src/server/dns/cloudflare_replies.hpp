@@ -40,7 +40,8 @@ std::string error_text(std::string_view body);
 // What to send so that the name has exactly one A record, `ipv4`: a record that already holds the target
 // is kept (PATCHed only when its TTL or proxied flag differ) and the others deleted: overwriting another
 // record with the target would be refused as a duplicate (code 81058). Otherwise the first record is
-// PATCHed and the rest deleted, or one is created when there is none.
+// PATCHed and the rest deleted, or one is created when there is none. A record listed twice is deleted
+// at most once, and never the one kept.
 struct Change {
   std::string patch_id;             // the record to PATCH; empty: none
   bool create = false;              // no record to reuse: POST one

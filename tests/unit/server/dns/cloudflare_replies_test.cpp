@@ -163,6 +163,20 @@ TEST(CloudflarePlan, DuplicatesOfTheTargetAreRemoved) {
   EXPECT_EQ(change.remove, std::vector<std::string>{"b"});
 }
 
+TEST(CloudflarePlan, ARecordListedTwiceIsNeverDeletedWhenKept) {
+  // Found by fuzz_cloudflare_replies: the same id twice (pages shifted while they were read) made the
+  // plan delete the record it kept.
+  const auto kept = plan_change({record("a", "192.0.2.9"), record("b", "192.0.2.1"), record("a", "192.0.2.9"),
+                                 record("b", "192.0.2.1")},
+                                "192.0.2.9", 60, false);
+  EXPECT_TRUE(kept.patch_id.empty());
+  EXPECT_EQ(kept.remove, std::vector<std::string>{"b"});
+  const auto patched =
+      plan_change({record("a", "192.0.2.1"), record("a", "192.0.2.1")}, "192.0.2.9", 60, false);
+  EXPECT_EQ(patched.patch_id, "a");
+  EXPECT_TRUE(patched.remove.empty());
+}
+
 TEST(CloudflarePlan, CreatesWhenThereIsNone) {
   const auto change = plan_change({}, "192.0.2.9", 60, false);
   EXPECT_TRUE(change.create);
