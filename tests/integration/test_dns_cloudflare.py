@@ -14,7 +14,7 @@ from contract_cloudflare import Cloudflare, spec  # noqa: E402
 from harness import wait_until  # noqa: E402
 from test_dns_api_providers import ProviderFixture  # noqa: E402
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "cloudflare")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "dns")
 RECORDS = f"/zones/{Cloudflare.ZONE_ID}/dns_records"
 
 
@@ -207,10 +207,10 @@ class CloudflareStandInTest(unittest.TestCase):
 
     def test_fixtures_have_the_schema_shapes(self):
         api = spec()
-        names = sorted(glob.glob(os.path.join(FIXTURES, "*.json")))
+        names = sorted(glob.glob(os.path.join(FIXTURES, "cloudflare_*.json")))
         self.assertGreater(len(names), 8)
         for name in names:
-            base = os.path.basename(name)
+            base = os.path.basename(name)[len("cloudflare_"):]
             with open(name) as f:
                 body = json.load(f)
             if base.startswith("list_"):

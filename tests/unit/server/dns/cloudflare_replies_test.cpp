@@ -1,5 +1,5 @@
 // Cloudflare reply parsing on fixtures in the shapes of the official OpenAPI schema (tests/fixtures/
-// cloudflare; test_dns_cloudflare.py checks them against the schema) and on hostile input, and the plan
+// dns/cloudflare_*; test_dns_cloudflare.py checks them against the schema) and on hostile input, and the plan
 // that turns a name's A records into exactly one.
 #include "server/dns/cloudflare_replies.hpp"
 
@@ -12,7 +12,7 @@ namespace balctl::dns::cloudflare {
 namespace {
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(BALCTL_CLOUDFLARE_FIXTURE_DIR) + "/" + name, std::ios::binary);
+  std::ifstream in(std::string(BALCTL_DNS_FIXTURE_DIR) + "/cloudflare_" + name, std::ios::binary);
   if (!in) throw std::runtime_error("missing fixture " + name);
   std::ostringstream out;
   out << in.rdbuf();
