@@ -38,14 +38,17 @@ class CloudflareTest(ProviderFixture, unittest.TestCase):
 
     def test_failover_patches_the_record_and_keeps_comment_and_tags(self):
         (record_id,) = self.cf.records
-        self.cf.records[record_id].update(comment="web front, managed by balctl", tags=["owner:ops", "env:prod"])
-        result = self.server.cli("dns", "set", "web", "--provider", "cloudflare", "--api-url", self.cf.api_url,
-                                 "--zone-id", Cloudflare.ZONE_ID, "--api-token", Cloudflare.TOKEN)
+        self.cf.records[record_id].update(comment="web front, managed by balctl",
+                                          tags=["owner:ops", "env:prod"])
+        result = self.server.cli("dns", "set", "web", "--provider", "cloudflare",
+                                 "--api-url", self.cf.api_url, "--zone-id", Cloudflare.ZONE_ID,
+                                 "--api-token", Cloudflare.TOKEN)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.failover().returncode, 0)
         self.assertEqual(self.cf.answer(), ["127.0.0.3"])
         writes = [r for r in self.cf.requests if r["method"] != "GET"]
-        self.assertEqual([w["method"] for w in writes], ["PATCH"], "PATCH, never PUT, which drops comment and tags")
+        self.assertEqual([w["method"] for w in writes], ["PATCH"],
+                         "PATCH, never PUT, which drops comment and tags")
         self.assertIn('"ttl":60', writes[0]["body"], "TTL 30 is raised to Cloudflare's minimum")
         self.assertEqual(self.cf.records[record_id]["comment"], "web front, managed by balctl")
         self.assertEqual(self.cf.records[record_id]["tags"], ["owner:ops", "env:prod"])
@@ -140,7 +143,8 @@ class CloudflareTest(ProviderFixture, unittest.TestCase):
     def test_bad_zone_id_and_plain_http(self):
         reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(zone_id="not-a-zone-id"))
         self.assertEqual((reply.status, reply.error_field), (400, "zone_id"))
-        reply = self.server.request("PUT", "/api/v1/pools/web/dns", self.body(api_url="http://cf.example.com/v4"))
+        reply = self.server.request("PUT", "/api/v1/pools/web/dns",
+                                    self.body(api_url="http://cf.example.com/v4"))
         self.assertEqual((reply.status, reply.error_field), (400, "api_url"), "plain http only on loopback")
 
     def test_verification_reads_back_off(self):
@@ -183,11 +187,14 @@ class CloudflareStandInTest(unittest.TestCase):
         (record_id,) = self.cf.records
         cases = [("GET", RECORDS + "?name=lb.example.test&sort=asc", None, "query parameter sort"),
                  ("GET", RECORDS + "?page=first", None, "is not a number"),
-                 ("PUT", f"{RECORDS}/{record_id}", json.dumps({"content": "127.0.0.9"}), "'type' is a required"),
-                 ("PATCH", f"{RECORDS}/{record_id}", json.dumps({"type": "A", "name": "lb.example.test",
-                                                                 "content": "127.0.0.9", "ttl": 20}), "not valid"),
+                 ("PUT", f"{RECORDS}/{record_id}", json.dumps({"content": "127.0.0.9"}),
+                  "'type' is a required"),
+                 ("PATCH", f"{RECORDS}/{record_id}",
+                  json.dumps({"type": "A", "name": "lb.example.test", "content": "127.0.0.9", "ttl": 20}),
+                  "not valid"),
                  ("POST", RECORDS, json.dumps({"type": "A", "name": "x", "content": "1.2.3.4",
-                                               "created_on": "2024-01-01T00:00:00Z"}), "read-only created_on"),
+                                               "created_on": "2024-01-01T00:00:00Z"}),
+                  "read-only created_on"),
                  ("DELETE", f"{RECORDS}/{record_id}", None, "request body is required"),
                  ("DELETE", f"{RECORDS}/{'a' * 33}", "{}", "is too long")]
         for method, path, body, expected in cases:
@@ -195,13 +202,14 @@ class CloudflareStandInTest(unittest.TestCase):
             status, reply = self.call(method, path, body)
             self.assertEqual(status, 400, (method, path))
             self.assertFalse(reply["success"])
-            self.assertTrue(any(expected in v for v in self.cf.violations[before:]), (expected, self.cf.violations))
+            self.assertTrue(any(expected in v for v in self.cf.violations[before:]),
+                            (expected, self.cf.violations))
         self.assertEqual(self.cf.answer(), ["127.0.0.2"], "nothing refused was applied")
 
     def test_identical_record_is_refused_like_cloudflare(self):
         other = self.cf.add("127.0.0.3")
-        status, reply = self.call("PATCH", f"{RECORDS}/{other}", json.dumps({"type": "A", "name": "lb.example.test",
-                                                                           "content": "127.0.0.2"}))
+        body = json.dumps({"type": "A", "name": "lb.example.test", "content": "127.0.0.2"})
+        status, reply = self.call("PATCH", f"{RECORDS}/{other}", body)
         self.assertEqual((status, reply["errors"][0]["code"]), (400, 81058))
         self.assertEqual(self.cf.violations, [])
 

@@ -1,7 +1,8 @@
 """A local stand-in for Cloudflare API v4 DNS records that checks every request (path, method, query
 parameters, Content-Type, body) against the official OpenAPI extract (tests/integration/specs/, a copy of
-github.com/cloudflare/api-schemas openapi.json at 6e713bfd, only the DNS-record endpoints), and checks its own replies against the schema's response shapes, so it cannot
-drift from the spec. Anything off is recorded in `violations`; tests assert there are none.
+github.com/cloudflare/api-schemas openapi.json at 6e713bfd, only the DNS-record endpoints), and checks
+its own replies against the schema's response shapes, so it cannot drift from the spec. Anything off is
+recorded in `violations` (and refused with a 400, as Cloudflare would); tests assert there are none.
 
 Behaviour beyond the schema, as Cloudflare documents it:
   - Authorization: Bearer <token>; a wrong token: 403 code 10000 "Authentication error" (`auth_failure`
@@ -107,7 +108,8 @@ class Cloudflare:
         record_id = uuid.uuid4().hex
         record = {"id": record_id, "type": "A", "name": name or self.name, "content": content, "ttl": ttl,
                   "proxied": proxied, "proxiable": True, "locked": False, "zone_id": self.ZONE_ID,
-                  "created_on": _now(), "modified_on": _now(), "meta": {"auto_added": False, "source": "primary"},
+                  "created_on": _now(), "modified_on": _now(),
+                  "meta": {"auto_added": False, "source": "primary"},
                   "tags": tags or []}
         if comment is not None:
             record["comment"] = comment
@@ -155,11 +157,12 @@ class Cloudflare:
             return self._error(403, 10000, "Authentication error")
         if self.rate_limit_next > 0:
             self.rate_limit_next -= 1
-            return self._error(429, 10000, "Rate limited. Please wait and consider throttling your request speed")
+            return self._error(429, 10000,
+                               "Rate limited. Please wait and consider throttling your request speed")
         prefix = f"/zones/{self.ZONE_ID}/dns_records"
         if not path.startswith(prefix):
-            return self._error(404, 7003, "Could not route to " + path + ", perhaps your object identifier is "
-                               "invalid?")
+            return self._error(404, 7003,
+                               "Could not route to " + path + ", perhaps your object identifier is invalid?")
         record_id = path[len(prefix) + 1:]
         if method == "GET" and not record_id:
             return self._list(parse_qs(query))
@@ -216,8 +219,8 @@ class Cloudflare:
             return self._error(400, 9207, "Request body is invalid.")
         writable = ("type", "name", "content", "ttl", "proxied", "comment", "tags")
         if record_id is None or replace:
-            record = {"type": None, "name": None, "content": None, "ttl": 1, "proxied": False, "comment": None,
-                      "tags": []}
+            record = {"type": None, "name": None, "content": None, "ttl": 1, "proxied": False,
+                      "comment": None, "tags": []}
             if record_id is not None:
                 record = dict(self.records[record_id], comment=None, tags=[])  # PUT: the body is the record
                 record.pop("comment")
@@ -234,7 +237,8 @@ class Cloudflare:
         self._before_write()
         if record_id is None:
             record_id = self.add(record["content"], name=record["name"], ttl=record["ttl"],
-                                 proxied=record["proxied"], comment=record.get("comment"), tags=record["tags"])
+                                 proxied=record["proxied"], comment=record.get("comment"),
+                                 tags=record["tags"])
         else:
             changed = {k: v for k, v in self.records[record_id].items() if k != "comment"}
             changed.update(record)

@@ -140,7 +140,8 @@ class OpenApi:
             try:
                 coerced = self._coerce(value, param["schema"])
             except ValueError:
-                problems.append(f"{where}: query {name}={value!r} is not a {self._resolve(param['schema'])['type']}")
+                kind = self._resolve(param["schema"])["type"]
+                problems.append(f"{where}: query {name}={value!r} is not a {kind}")
                 continue
             problems += [f"{where}: query {name}: {e}" for e in self._errors(param["schema"], coerced,
                                                                               self.request_components)]
@@ -168,7 +169,8 @@ class OpenApi:
         if schema is not None:
             problems += [f"{where}: body {e}" for e in self._errors(schema, value, self.request_components)]
             if isinstance(value, dict):
-                problems += [f"{where}: body sends read-only {k}" for k in sorted(self.read_only & value.keys())]
+                sent = sorted(self.read_only & value.keys())
+                problems += [f"{where}: body sends read-only {k}" for k in sent]
         return problems
 
     def check_response(self, method, path, status, body):
