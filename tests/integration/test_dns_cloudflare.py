@@ -195,6 +195,8 @@ class CloudflareStandInTest(unittest.TestCase):
                  ("POST", RECORDS, json.dumps({"type": "A", "name": "x", "content": "1.2.3.4",
                                                "created_on": "2024-01-01T00:00:00Z"}),
                   "read-only created_on"),
+                 ("POST", RECORDS, json.dumps({"type": "A", "name": "lb.example.test", "content": "127.0.0"}),
+                  "not valid"),  # format: ipv4
                  ("DELETE", f"{RECORDS}/{record_id}", None, "request body is required"),
                  ("DELETE", f"{RECORDS}/{'a' * 33}", "{}", "is too long")]
         for method, path, body, expected in cases:

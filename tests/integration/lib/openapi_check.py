@@ -84,7 +84,7 @@ class OpenApi:
 
     def _errors(self, schema, value, components):
         validator = jsonschema.Draft7Validator({"components": components, "allOf": [_to_json_schema(schema)]},
-                                               format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+                                               format_checker=jsonschema.FormatChecker())
         return [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message[:300]}"
                 for e in validator.iter_errors(value)]
 
