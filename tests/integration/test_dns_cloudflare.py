@@ -83,6 +83,25 @@ class CloudflareTest(ProviderFixture, unittest.TestCase):
         self.assertFalse(self.events("failover_failed"))
         self.assert_no_violations()
 
+    def test_a_record_deleted_meanwhile_is_not_an_error(self):
+        """An extra record someone else deletes between balctl's list and its DELETE answers 404 code 81044:
+        it is gone, which is what balctl wanted."""
+        self.bind(self.body())
+        extra = self.cf.add("127.0.0.77")
+        original = self.cf._answer
+
+        def deleted_first(method, path, query, headers, body):
+            if method == "DELETE" and path.endswith(extra) and extra in self.cf.records:
+                del self.cf.records[extra]
+            return original(method, path, query, headers, body)
+
+        self.cf._answer = deleted_first
+        result = self.failover()
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(self.cf.answer(), ["127.0.0.3"])
+        self.assertFalse(self.events("failover_failed"))
+        self.assert_no_violations()
+
     def test_more_than_one_page_of_records(self):
         self.bind(self.body())
         for i in range(104):

@@ -23,6 +23,10 @@ ProviderApiOptions api_options() {
 Error refused(const std::string& what, const ApiReply& reply) {
   std::string text = cloudflare::error_text(reply.text);
   text = "HTTP " + std::to_string(reply.status) + (text.empty() ? "" : ": " + text);
+  // 81044 "Record does not exist": someone removed it after we listed; the next attempt reads again.
+  if (reply.status == 404 && text.find(": 81044") != std::string::npos) {
+    return Error{Errc::unavailable, "dns_prerequisite", what + " (" + text + ")", {}};
+  }
   if (reply.status == 404) return Error{Errc::not_found, "dns_notzone", what + " (" + text + ")", {}};
   return Error{Errc::invalid_argument, "dns_error", what + " (" + text + ")", {}};
 }
@@ -104,6 +108,9 @@ Status CloudflareProvider::set_a_record(const std::string& fqdn, const std::stri
   for (const auto& id : change.remove) {
     auto removed = api_.call("DELETE", records_url() + "/" + id, "{}");
     if (!removed) return removed.error();
+    // 81044 "Record does not exist": someone else removed it since we listed, which is what we wanted.
+    const bool gone = removed->status == 404 && cloudflare::error_text(removed->text).rfind("81044", 0) == 0;
+    if (gone) continue;
     if (!ok_status(*removed))
       return refused("Cloudflare refused to delete an old record of " + fqdn, *removed);
     if (auto status = cloudflare::parse_delete(removed->text); !status) {
