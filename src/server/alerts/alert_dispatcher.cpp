@@ -1,10 +1,11 @@
 #include "server/alerts/alert_dispatcher.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 
+#include <spdlog/spdlog.h>
+
+#include "common/log.hpp"
 #include "common/time.hpp"
 
 namespace balctl::alerts {
@@ -97,13 +98,13 @@ void AlertDispatcher::deliver(Delivery delivery) {
   }
   if (delivery.attempt >= policy_.max_attempts) {
     ++counters_.failed;
-    spdlog::error("alert_failed channel={} kind={} attempts={} error=\"{}\"", delivery.channel, delivery.alert.kind,
-                  delivery.attempt, status.error().message);
+    spdlog::error("alert_failed channel={} kind={} attempts={} error={}", delivery.channel,
+                  delivery.alert.kind, delivery.attempt, log::value(status.error().message));
     return;
   }
   const auto delay = policy_.first_retry.count() << std::min(delivery.attempt - 1, 10);
-  spdlog::warn("alert_retry channel={} kind={} attempt={} retry_in_ms={} error=\"{}\"", delivery.channel,
-               delivery.alert.kind, delivery.attempt, delay, status.error().message);
+  spdlog::warn("alert_retry channel={} kind={} attempt={} retry_in_ms={} error={}", delivery.channel,
+               delivery.alert.kind, delivery.attempt, delay, log::value(status.error().message));
   due_.emplace(time::steady_ms_now() + delay, std::move(delivery));
 }
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "server/alerts/senders.hpp"
 
@@ -52,7 +53,7 @@ std::vector<AlertChannel> AlertService::channels() {
   if (!cache_) {
     auto loaded = load();
     if (!loaded) {
-      spdlog::error("alert_channels_unreadable error=\"{}\"", loaded.error().message);
+      spdlog::error("alert_channels_unreadable error={}", log::value(loaded.error().message));
       return {};
     }
     cache_ = std::move(*loaded);

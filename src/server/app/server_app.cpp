@@ -132,7 +132,7 @@ struct Components {
 };
 
 int fail_start(const Error& error) {
-  spdlog::critical("start_failed error=\"{}\"", error.message);
+  spdlog::critical("start_failed error={}", log::value(error.message));
   return 1;
 }
 
@@ -178,7 +178,7 @@ Result<std::vector<int>> io_thread_cpus(const ServeOptions& options, int threads
 void pin_io_thread(const std::vector<int>& cpus, std::size_t index) {
   if (index >= cpus.size()) return;
   if (auto status = cpu::pin_current_thread(cpus[index]); !status)
-    spdlog::warn("cpu_affinity_failed thread={} error=\"{}\"", index, status.error().message);
+    spdlog::warn("cpu_affinity_failed thread={} error={}", index, log::value(status.error().message));
 }
 
 }  // namespace
@@ -307,7 +307,7 @@ int run_server(const ServeOptions& options) {
   c.events.set_listener(nullptr);
   c.dispatcher->stop();
   if (auto status = c.store->flush(); !status)
-    spdlog::warn("store_flush_failed error=\"{}\"", status.error().message);
+    spdlog::warn("store_flush_failed error={}", log::value(status.error().message));
   spdlog::info("stopped");
   return 0;
 }

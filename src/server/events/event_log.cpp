@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log.hpp"
 #include "common/time.hpp"
 
 namespace balctl::events {
@@ -13,8 +14,12 @@ constexpr std::size_t kMaxQueued = 100'000;  // bounds memory if the store is do
 
 void EventLog::announce(store::EventRecord& event) {
   if (event.at_ms == 0) event.at_ms = time::unix_ms_now();
-  spdlog::info("event kind={} pool={} member={} actor={} message=\"{}\"", event.kind, event.pool, event.member,
-               event.actor, event.message);
+  // Messages quote agent text (versions, HAProxy's words, error strings): stored and shown with their
+  // control bytes escaped, so `balctl events` and the dashboard show one line per event, as written.
+  if (log::has_control(event.message)) event.message = log::escape_control(event.message);
+  spdlog::info("event kind={} pool={} member={} actor={} message={}", log::value(event.kind),
+               log::value(event.pool), log::value(event.member), log::value(event.actor),
+               log::value(event.message));
   if (listener_) listener_(event);
 }
 
@@ -30,8 +35,8 @@ Status EventLog::record_with_states(std::vector<store::EventRecord> events,
   for (auto& event : events) announce(event);
   auto status = store_.save_batch(states, events);
   if (!status) {
-    spdlog::warn("event_write_failed count={} error=\"{}\" retry=next_batch", events.size(),
-                 status.error().message);
+    spdlog::warn("event_write_failed count={} error={} retry=next_batch", events.size(),
+                 log::value(status.error().message));
     for (auto& event : events) push_queued(std::move(event));
   }
   return status;
@@ -45,7 +50,7 @@ void EventLog::queue(store::EventRecord event) {
 void EventLog::push_queued(store::EventRecord event) {
   std::lock_guard lock(mutex_);
   if (queued_.size() >= kMaxQueued) {
-    spdlog::warn("event_queue_full dropped_kind={}", event.kind);
+    spdlog::warn("event_queue_full dropped_kind={}", log::value(event.kind));
     return;
   }
   queued_.push_back(std::move(event));

@@ -1,10 +1,11 @@
 #include "server/failover/failover_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <span>
 
+#include <spdlog/spdlog.h>
+
+#include "common/log.hpp"
 #include "common/tcp_probe.hpp"
 #include "common/time.hpp"
 #include "server/fleet/specs.hpp"
@@ -319,8 +320,8 @@ void FailoverService::check_record(const CheckRecord& check) {
   const bool submitted = record_checks_.submit([this, check] {
     auto answer = bindings_.read_record(check.pool_id, check.fqdn);
     if (!answer) {
-      spdlog::warn("dns_check_failed pool_id={} fqdn={} code={} error=\"{}\"", check.pool_id, check.fqdn,
-                   answer.error().code, answer.error().message);
+      spdlog::warn("dns_check_failed pool_id={} fqdn={} code={} error={}", check.pool_id, check.fqdn,
+                   answer.error().code, log::value(answer.error().message));
     }
     Actions actions;
     {
@@ -350,7 +351,8 @@ void FailoverService::persist(const PersistPending& pending) {
     record.last_failover_ms = to_wall(state->last_failover_ms);
   }
   if (auto saved = store_.save_failover_state(record); !saved) {
-    spdlog::error("failover_state_not_saved pool_id={} error=\"{}\"", pending.pool_id, saved.error().message);
+    spdlog::error("failover_state_not_saved pool_id={} error={}", pending.pool_id,
+                  log::value(saved.error().message));
   }
 }
 
@@ -365,11 +367,13 @@ void FailoverService::execute(const Actions& actions) {
       if (auto status = store_.commit_roles(commit->pool_id, commit->active_member_id, commit->previous_active_id,
                                             commit->previous_role);
           !status) {
-        spdlog::error("roles_not_saved pool_id={} error=\"{}\"", commit->pool_id, status.error().message);
+        spdlog::error("roles_not_saved pool_id={} error={}", commit->pool_id,
+                      log::value(status.error().message));
       }
     } else if (const auto* role = std::get_if<SetRole>(&action)) {
       if (auto status = store_.set_member_role(role->member_id, role->role); !status) {
-        spdlog::error("role_not_saved member_id={} error=\"{}\"", role->member_id, status.error().message);
+        spdlog::error("role_not_saved member_id={} error={}", role->member_id,
+                      log::value(status.error().message));
       }
     } else if (const auto* pending = std::get_if<PersistPending>(&action)) {
       persist(*pending);
@@ -381,7 +385,8 @@ void FailoverService::execute(const Actions& actions) {
     } else if (const auto* removal = std::get_if<RemoveMember>(&action)) {
       if (!remover_) continue;
       if (auto status = remover_(removal->member_id, removal->actor); !status) {
-        spdlog::error("member_not_removed member_id={} error=\"{}\"", removal->member_id, status.error().message);
+        spdlog::error("member_not_removed member_id={} error={}", removal->member_id,
+                      log::value(status.error().message));
       }
     }
   }

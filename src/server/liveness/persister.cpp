@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/heap.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "server/fleet/specs.hpp"
 #include "server/liveness/liveness_events.hpp"
@@ -40,7 +41,7 @@ void Persister::stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (auto status = run_once(time::steady_ms_now()); !status) {
-    spdlog::error("liveness_flush_failed at=shutdown error=\"{}\"", status.error().message);
+    spdlog::error("liveness_flush_failed at=shutdown error={}", log::value(status.error().message));
   }
 }
 
@@ -51,7 +52,7 @@ void Persister::loop() {
     if (stopping_) break;
     lock.unlock();
     if (auto status = run_once(time::steady_ms_now()); !status) {
-      spdlog::error("liveness_flush_failed error=\"{}\"", status.error().message);
+      spdlog::error("liveness_flush_failed error={}", log::value(status.error().message));
     }
     lock.lock();
   }
