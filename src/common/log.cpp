@@ -1,12 +1,12 @@
 #include "common/log.hpp"
 
-#include <algorithm>
-#include <array>
-#include <memory>
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
 
 namespace balctl::log {
 namespace {

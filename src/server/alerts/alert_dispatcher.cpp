@@ -1,9 +1,9 @@
 #include "server/alerts/alert_dispatcher.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
-
-#include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
 #include "common/time.hpp"

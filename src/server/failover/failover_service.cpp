@@ -1,9 +1,9 @@
 #include "server/failover/failover_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <span>
-
-#include <spdlog/spdlog.h>
 
 #include "common/log.hpp"
 #include "common/tcp_probe.hpp"
