@@ -2,10 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <array>
 #include <functional>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "common/crypto.hpp"
 #include "common/files.hpp"
@@ -33,6 +37,7 @@ std::optional<std::string> set_url(std::string& target, const std::string& value
 
 std::optional<std::string> set_absolute_path(std::string& target, const std::string& value) {
   if (value.empty() || value.front() != '/') return "must be an absolute path";
+  if (value.size() > 4096) return "is longer than 4096 characters";
   target = value;
   return std::nullopt;
 }
@@ -50,7 +55,9 @@ const std::array<Key, 9>& keys() {
        }},
       {"BALCTL_MEMBER_SECRET", true,
        [](AgentConfig& c, const std::string& v) -> std::optional<std::string> {
-         if (!crypto::credential_id("bms", v)) return "is not a member secret (expected bms.<id>.<secret>)";
+         if (!validate::credential_text(v) || !crypto::credential_id("bms", v)) {
+           return "is not a member secret (expected bms.<id>.<secret>)";
+         }
          c.member_secret = v;
          return std::nullopt;
        }},
@@ -60,7 +67,9 @@ const std::array<Key, 9>& keys() {
        [](AgentConfig& c, const std::string& v) -> std::optional<std::string> {
          if (!v.empty()) {
            const auto raw = crypto::from_base64(v);
-           if (!raw || raw->size() != 32) return "must be the base64 Ed25519 public key from enrolment";
+           if (!raw || raw->size() != 32 || crypto::base64(*raw) != v) {
+             return "must be the base64 Ed25519 public key from enrolment";
+           }
          }
          c.server_key = v;
          return std::nullopt;
@@ -69,8 +78,7 @@ const std::array<Key, 9>& keys() {
        [](AgentConfig& c, const std::string& v) { return set_absolute_path(c.haproxy_socket, v); }},
       {"BALCTL_HAPROXY_UNIT", false,
        [](AgentConfig& c, const std::string& v) -> std::optional<std::string> {
-         if (v.size() < 9 || v.size() > 255 || v.substr(v.size() - 8) != ".service" ||
-             v.find_first_of(" /\t") != std::string::npos) {
+         if (v.size() < 9 || !validate::unit_name(v) || v.substr(v.size() - 8) != ".service") {
            return "must be a systemd service name such as haproxy.service";
          }
          c.haproxy_unit = v;
@@ -109,12 +117,46 @@ Error config_error(const std::string& key, const std::string& message) {
   return Error::invalid(key, "agent.env: " + message);
 }
 
+// Every value is one line of printable text: a line break would add a key, other control bytes hide
+// what the file says from the person reading it.
+std::optional<std::string> line_problem(std::string_view value) {
+  constexpr std::size_t kMaxValueBytes = 4096;
+  if (value.size() > kMaxValueBytes) return "is longer than " + std::to_string(kMaxValueBytes) + " characters";
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '\n' || byte == '\r') return "contains a line break";
+    if (byte < 0x20 || byte == 0x7f) return "contains a control character";
+  }
+  return std::nullopt;
+}
+
+// The lines agent.env holds for `config`, in order; render and check share it.
+std::vector<std::pair<const char*, std::string>> entries(const AgentConfig& c) {
+  std::vector<std::pair<const char*, std::string>> out;
+  out.emplace_back("BALCTL_API_BASE", c.api_base);
+  out.emplace_back("BALCTL_MEMBER_ID", std::to_string(c.member_id));
+  out.emplace_back("BALCTL_MEMBER_SECRET", c.member_secret);
+  if (!c.ca_cert.empty()) out.emplace_back("BALCTL_CA_CERT", c.ca_cert);
+  if (!c.server_key.empty()) out.emplace_back("BALCTL_SERVER_KEY", c.server_key);
+  out.emplace_back("BALCTL_HAPROXY_SOCKET", c.haproxy_socket);
+  out.emplace_back("BALCTL_HAPROXY_UNIT", c.haproxy_unit);
+  if (!c.haproxy_pidfile.empty()) out.emplace_back("BALCTL_HAPROXY_PIDFILE", c.haproxy_pidfile);
+  if (!c.bind_address.empty()) out.emplace_back("BALCTL_BIND_ADDRESS", c.bind_address);
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> api_base_problem(const std::string& value) {
   if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) return "must start with https://";
-  if (value.size() <= 8 || value.find_first_of(" \t\"'") != std::string::npos) {
-    return "must be a URL such as https://cp.example.com:8443";
+  constexpr std::string_view kExample = "must be a URL such as https://cp.example.com:8443";
+  if (value.size() <= 8 || value.size() > 2048 || line_problem(value) ||
+      value.find_first_of(" \t\"'") != std::string::npos) {
+    return std::string(kExample);
+  }
+  const auto url = boost::urls::parse_absolute_uri(value);
+  if (!url || url->host().empty() || url->has_userinfo() || url->has_query() || url->has_fragment()) {
+    return std::string(kExample) + " (a host, an optional port and path; no user, query or fragment)";
   }
   return std::nullopt;
 }
@@ -135,6 +177,11 @@ Result<AgentConfig> parse_agent_env(std::string_view text) {
     }
     const std::string name(trim(line.substr(0, equals)));
     const std::string value = unquote(trim(line.substr(equals + 1)));
+    if (name.rfind("BALCTL_", 0) == 0) {
+      if (auto problem = line_problem(value)) {
+        return config_error(name, name + " (line " + std::to_string(line_number) + ") " + *problem);
+      }
+    }
     const auto& table = keys();
     const auto it = std::find_if(table.begin(), table.end(), [&](const Key& key) { return name == key.name; });
     if (it == table.end()) {
@@ -162,19 +209,23 @@ Result<AgentConfig> parse_agent_env(std::string_view text) {
 std::string render_agent_env(const AgentConfig& c) {
   std::string out = "# balctl agent configuration, written " + time::rfc3339(time::unix_ms_now()) +
                     ".\n# Holds this member's secret: keep it mode 0600. Re-read on SIGHUP.\n";
-  const auto line = [&out](const char* key, const std::string& value) {
-    out += std::string(key) + "=" + value + "\n";
-  };
-  line("BALCTL_API_BASE", c.api_base);
-  line("BALCTL_MEMBER_ID", std::to_string(c.member_id));
-  line("BALCTL_MEMBER_SECRET", c.member_secret);
-  if (!c.ca_cert.empty()) line("BALCTL_CA_CERT", c.ca_cert);
-  if (!c.server_key.empty()) line("BALCTL_SERVER_KEY", c.server_key);
-  line("BALCTL_HAPROXY_SOCKET", c.haproxy_socket);
-  line("BALCTL_HAPROXY_UNIT", c.haproxy_unit);
-  if (!c.haproxy_pidfile.empty()) line("BALCTL_HAPROXY_PIDFILE", c.haproxy_pidfile);
-  if (!c.bind_address.empty()) line("BALCTL_BIND_ADDRESS", c.bind_address);
+  for (const auto& [key, value] : entries(c)) out += std::string(key) + "=" + value + "\n";
   return out;
+}
+
+Status check_agent_config(const AgentConfig& config) {
+  const auto& table = keys();
+  AgentConfig scratch;
+  for (const auto& [name, value] : entries(config)) {
+    const std::string key(name);
+    if (auto problem = line_problem(value)) return config_error(key, key + " " + *problem);
+    const auto it = std::find_if(table.begin(), table.end(), [&](const Key& k) { return key == k.name; });
+    if (auto problem = it->set(scratch, value)) return config_error(key, key + " " + *problem);
+  }
+  if (crypto::credential_id("bms", config.member_secret) != std::to_string(config.member_id)) {
+    return config_error("BALCTL_MEMBER_SECRET", "BALCTL_MEMBER_SECRET does not belong to BALCTL_MEMBER_ID");
+  }
+  return {};
 }
 
 Result<AgentConfig> load_agent_env(const std::filesystem::path& config_dir) {
@@ -200,6 +251,7 @@ Result<AgentConfig> load_agent_env(const std::filesystem::path& config_dir) {
 }
 
 Status save_agent_env(const std::filesystem::path& config_dir, const AgentConfig& config) {
+  if (auto status = check_agent_config(config); !status) return status;
   if (auto status = files::ensure_directory(config_dir, 0700); !status) return status;
   return files::write_atomic(config_dir / kAgentEnvFile, render_agent_env(config), 0600);
 }

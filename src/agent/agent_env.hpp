@@ -34,10 +34,14 @@ std::optional<std::string> api_base_problem(const std::string& value);
 // not be silently ignored); other keys are left for systemd and ignored.
 Result<AgentConfig> parse_agent_env(std::string_view text);
 std::string render_agent_env(const AgentConfig& config);
+// Whether `config` can be written as it is: every value one line of printable text within its length cap
+// and valid for its key (URL, id, secret, paths, key). The error names the key.
+Status check_agent_config(const AgentConfig& config);
 
 // Reads DIR/agent.env, refusing a file that others can read (it holds the member secret).
 Result<AgentConfig> load_agent_env(const std::filesystem::path& config_dir);
-// Writes DIR/agent.env atomically with mode 0600 in a 0700 directory.
+// Writes DIR/agent.env atomically with mode 0600 in a 0700 directory; refuses (writing nothing) a config
+// that check_agent_config() refuses.
 Status save_agent_env(const std::filesystem::path& config_dir, const AgentConfig& config);
 
 }  // namespace balctl::agent

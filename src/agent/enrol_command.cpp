@@ -1,5 +1,6 @@
 #include "agent/enrol_command.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include "agent/agent_env.hpp"
@@ -27,6 +28,16 @@ std::string explain(const Error& error, const std::string& api_base) {
   return error.message + " (" + error.code + ")";
 }
 
+// A certificate file we are about to trust: PEM armour, printable lines only.
+bool looks_like_pem_certificate(const std::string& text) {
+  if (text.rfind("-----BEGIN CERTIFICATE-----", 0) != 0) return false;
+  if (text.find("-----END CERTIFICATE-----") == std::string::npos) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte == '\n' || byte == '\r' || (byte >= 0x20 && byte < 0x7f);
+  });
+}
+
 }  // namespace
 
 int run_enrol(const EnrolOptions& options) {
@@ -51,18 +62,25 @@ int run_enrol(const EnrolOptions& options) {
   auto enrolled = client.enrol({options.key, *hostname, kVersion});
   if (!enrolled) return fail(explain(enrolled.error(), config.api_base));
 
-  if (config.ca_cert.empty() && !options.pinned_key.empty()) {
-    // The pin proved this is our server; keep its certificate so later heartbeats verify it normally.
-    auto pem = client.fetch_text("/api/v1/agent/ca.pem");
-    if (!pem) return fail("enrolled, but could not fetch the server certificate: " + pem.error().message);
-    if (auto status = files::ensure_directory(options.config_dir, 0700); !status) return fail(status.error().message);
-    const auto ca_path = options.config_dir / kFetchedCaFile;
-    if (auto status = files::write_atomic(ca_path, *pem, 0644); !status) return fail(status.error().message);
-    config.ca_cert = std::filesystem::absolute(ca_path).string();
-  }
   config.member_id = enrolled->member_id;
   config.member_secret = enrolled->secret;
   config.server_key = enrolled->server_public_key;
+  const bool keep_certificate = config.ca_cert.empty() && !options.pinned_key.empty();
+  const auto ca_path = std::filesystem::absolute(options.config_dir / kFetchedCaFile);
+  if (keep_certificate) config.ca_cert = ca_path.string();
+  // Everything is checked before anything is written: a reply that cannot be written as it is leaves the
+  // host exactly as it was (parse_enrol_response has refused most such replies already).
+  if (auto status = check_agent_config(config); !status) {
+    return fail("the control plane's enrol reply cannot be written to agent.env: " + status.error().message);
+  }
+  if (keep_certificate) {
+    // The pin proved this is our server; keep its certificate so later heartbeats verify it normally.
+    auto pem = client.fetch_text("/api/v1/agent/ca.pem");
+    if (!pem) return fail("enrolled, but could not fetch the server certificate: " + pem.error().message);
+    if (!looks_like_pem_certificate(*pem)) return fail("enrolled, but the server certificate is not PEM text");
+    if (auto status = files::ensure_directory(options.config_dir, 0700); !status) return fail(status.error().message);
+    if (auto status = files::write_atomic(ca_path, *pem, 0644); !status) return fail(status.error().message);
+  }
   if (auto status = save_agent_env(options.config_dir, config); !status) return fail(status.error().message);
   std::cout << "Enrolled " << *hostname << " as member " << enrolled->member_id << " of pool " << enrolled->pool
             << " at " << config.api_base << ".\nWrote " << env_file.string() << " (mode 0600)"

@@ -3,6 +3,7 @@
 #include <array>
 #include <limits>
 
+#include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/validate.hpp"
 
@@ -12,6 +13,18 @@ namespace {
 constexpr std::int64_t kMaxCounter = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 60'000;
+
+// Records `problem` against the field unless the value passed or an earlier field already failed.
+void check(json::FieldReader& r, std::string_view key, bool passed, std::string_view problem) {
+  if (r.ok() && !passed) r.fail(key, "field '" + r.path_of(key) + "' " + std::string(problem));
+}
+
+constexpr std::string_view kVersionProblem = "must be 1-64 characters of [0-9A-Za-z.+~_-]";
+
+// An agent names itself with these; an agent that sends anything else is broken or hostile.
+void check_agent_version(json::FieldReader& r, const std::string& version) {
+  check(r, "agent_version", validate::version_token(version), kVersionProblem);
+}
 
 template <class T>
 Result<T> finish(const json::FieldReader& reader, T value) {
@@ -45,6 +58,8 @@ HaproxyRow read_row(json::FieldReader& r) {
   row.proxy = r.required_string("proxy");
   row.service = r.required_string("service");
   row.type = r.optional_string("type", 16).value_or("");
+  check(r, "type", row.type.empty() || validate::lower_word(row.type),
+        "must be frontend, backend, server or listener");
   row.status = r.optional_string("status", 64).value_or("");
   row.current_sessions = r.optional_int("current_sessions", 0, kMaxCounter).value_or(0);
   row.session_rate = r.optional_int("session_rate", 0, kMaxCounter).value_or(0);
@@ -101,6 +116,7 @@ Result<EnrolRequest> parse_enrol_request(const boost::json::object& object) {
   request.key = r.required_string("key", 256);
   request.hostname = r.required_string("hostname", 253);
   request.agent_version = r.required_string("agent_version", 64);
+  check_agent_version(r, request.agent_version);
   if (r.ok()) {
     if (auto host = validate::hostname(request.hostname)) {
       request.hostname = *host;
@@ -127,7 +143,23 @@ Result<EnrolResponse> parse_enrol_response(const boost::json::object& object) {
   response.pool = r.required_string("pool", 63);
   response.interval_ms = r.optional_int("interval_ms", kMinIntervalMs, kMaxIntervalMs).value_or(kDefaultIntervalMs);
   response.server_public_key = r.optional_string("server_public_key", 128).value_or("");
-  return finish(r, std::move(response));
+  // These go into agent.env as they are: a value with a line break would add keys there.
+  check(r, "secret",
+        validate::credential_text(response.secret) &&
+            crypto::credential_id("bms", response.secret) == std::to_string(response.member_id),
+        "is not a member secret for this member_id (expected bms.<member_id>.<secret>)");
+  check(r, "pool", validate::object_name(response.pool).has_value(), "is not a pool name");
+  if (!response.server_public_key.empty()) {
+    const auto raw = crypto::from_base64(response.server_public_key);
+    const bool canonical = raw && raw->size() == 32 && crypto::base64(*raw) == response.server_public_key;
+    check(r, "server_public_key", canonical, "must be a base64 Ed25519 public key");
+  }
+  if (!r.ok()) {
+    Error error = r.error();
+    error.message = "the control plane's enrol reply is unusable: " + error.message;
+    return error;
+  }
+  return response;
 }
 
 // --- heartbeat ---------------------------------------------------------------------------------------
@@ -194,8 +226,14 @@ Result<Heartbeat> parse_heartbeat(const boost::json::object& object) {
   json::FieldReader r(object);
   Heartbeat hb;
   hb.agent_version = r.required_string("agent_version", 64);
+  check_agent_version(r, hb.agent_version);
   hb.seq = r.required_int("seq", 0, kMaxCounter);
   hb.hostname = r.optional_string("hostname", 253).value_or("");
+  if (!hb.hostname.empty()) {
+    const auto host = validate::hostname(hb.hostname);
+    check(r, "hostname", host.has_value(), "is not a valid host name");
+    if (host) hb.hostname = *host;
+  }
   hb.uptime_s = r.optional_number("uptime_s", 0, 1e12);
   if (const auto* load = r.optional_array("load", 3)) {
     if (load->size() == 3 && load->at(0).is_number() && load->at(1).is_number() && load->at(2).is_number()) {
@@ -226,7 +264,11 @@ Result<Heartbeat> parse_heartbeat(const boost::json::object& object) {
   hb.os = r.optional_string("os", 256).value_or("");
   hb.haproxy = read_haproxy(r);
   hb.services = read_objects<ServiceState>(r, "services", kMaxServices, [](json::FieldReader& s) {
-    return ServiceState{s.required_string("name", 256), s.optional_string("state", 64).value_or("")};
+    ServiceState service{s.required_string("name", 256), s.optional_string("state", 64).value_or("")};
+    check(s, "name", validate::unit_name(service.name), "must be a systemd unit name such as haproxy.service");
+    check(s, "state", service.state.empty() || validate::lower_word(service.state),
+          "must be a systemd unit state");
+    return service;
   });
   hb.probe_results = read_objects<ProbeResult>(r, "probe_results", kMaxProbes, [](json::FieldReader& p) {
     ProbeResult result;

@@ -103,4 +103,33 @@ std::optional<std::string> object_name(std::string_view text) {
   return std::string(text);
 }
 
+bool version_token(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '+' || c == '~' || c == '_' || c == '-';
+  });
+}
+
+bool unit_name(std::string_view text) {
+  if (text.empty() || text.size() > 255) return false;
+  const auto dot = text.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == ':' || c == '_' || c == '.' || c == '@' || c == '\\' || c == '-';
+  });
+}
+
+bool credential_text(std::string_view text) {
+  if (text.empty() || text.size() > 256) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool lower_word(std::string_view text, std::size_t max_length) {
+  if (text.empty() || text.size() > max_length) return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || std::isdigit(c) || c == '_' || c == '-';
+  });
+}
+
 }  // namespace balctl::validate

@@ -27,4 +27,20 @@ std::optional<std::string> fqdn(std::string_view text);
 // Names of pools and tokens: 1-63 characters of [a-z0-9_-], starting with a letter or digit.
 std::optional<std::string> object_name(std::string_view text);
 
+// Identifiers an agent reports about itself are held to a charset at parse time, so they can be shown
+// and logged as they are (free text such as HAProxy's proxy names or an error string is escaped instead).
+
+// A version as agents, packages and HAProxy spell it: 1-64 characters of [0-9A-Za-z.+~_-].
+bool version_token(std::string_view text);
+
+// A systemd unit name: 1-255 characters of [A-Za-z0-9:_.@\\-], with a unit type suffix ("haproxy.service").
+bool unit_name(std::string_view text);
+
+// A credential as crypto::make_credential spells it ("bms.12.<base64url>"): 1-256 characters of
+// [A-Za-z0-9._-], so it can be written into a file or a header as it is.
+bool credential_text(std::string_view text);
+
+// A lower-case word such as a systemd state or an HAProxy row type: 1-max_length characters of [a-z0-9_-].
+bool lower_word(std::string_view text, std::size_t max_length = 64);
+
 }  // namespace balctl::validate

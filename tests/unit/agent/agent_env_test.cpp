@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "agent/agent_env.hpp"
 #include "agent/backoff.hpp"
 #include "agent/client/reachability.hpp"
@@ -86,6 +91,59 @@ TEST(AgentEnv, LoadChecksTheCaFileExists) {
   testing::TempDir dir;
   ASSERT_TRUE(files::write_atomic(dir.path() / "agent.env", kValid + "BALCTL_CA_CERT=/nonexistent/ca.pem\n", 0600).ok());
   EXPECT_EQ(load_agent_env(dir.path()).error().field, "BALCTL_CA_CERT");
+}
+
+// agent.env is written from the control plane's enrol reply: a value with a line break would add keys.
+TEST(AgentEnv, SaveRefusesValuesThatAreNotOneCleanLineAndWritesNothing) {
+  const AgentConfig good = *parse_agent_env(kValid);
+  const std::vector<std::pair<std::function<void(AgentConfig&)>, std::string>> cases = {
+      {[](AgentConfig& c) { c.member_secret = "bms.7.abc\nBALCTL_API_BASE=https://evil.example"; },
+       "BALCTL_MEMBER_SECRET"},
+      {[](AgentConfig& c) { c.member_secret = "bms.7.abc\r"; }, "BALCTL_MEMBER_SECRET"},
+      {[](AgentConfig& c) { c.member_secret = "bms.8.abc"; }, "BALCTL_MEMBER_SECRET"},
+      {[](AgentConfig& c) { c.api_base = "https://cp.example.com\nBALCTL_MEMBER_ID=1"; }, "BALCTL_API_BASE"},
+      {[](AgentConfig& c) { c.api_base = "https://user@cp.example.com"; }, "BALCTL_API_BASE"},
+      {[](AgentConfig& c) { c.api_base = "https://cp.example.com/?x=1"; }, "BALCTL_API_BASE"},
+      {[](AgentConfig& c) { c.api_base = "https://"; }, "BALCTL_API_BASE"},
+      {[](AgentConfig& c) { c.server_key += "\n"; }, "BALCTL_SERVER_KEY"},
+      {[](AgentConfig& c) { c.ca_cert = std::string("/etc/balctl/ca.pem\0x", 20); }, "BALCTL_CA_CERT"},
+      {[](AgentConfig& c) { c.ca_cert = "/" + std::string(5000, 'a'); }, "BALCTL_CA_CERT"},
+      {[](AgentConfig& c) { c.haproxy_unit = "haproxy.service\x1b[2J"; }, "BALCTL_HAPROXY_UNIT"},
+      {[](AgentConfig& c) { c.haproxy_socket = "/run/haproxy.sock\tx"; }, "BALCTL_HAPROXY_SOCKET"},
+      {[](AgentConfig& c) { c.bind_address = "127.0.0.1\n"; }, "BALCTL_BIND_ADDRESS"},
+  };
+  testing::TempDir dir;
+  ASSERT_TRUE(save_agent_env(dir.path(), good).ok());
+  const auto before = files::read(dir.path() / "agent.env", 64 * 1024);
+  ASSERT_TRUE(before.ok());
+  for (const auto& [mutate, key] : cases) {
+    AgentConfig config = good;
+    mutate(config);
+    const auto checked = check_agent_config(config);
+    ASSERT_FALSE(checked.ok()) << key;
+    EXPECT_EQ(checked.error().field, key) << checked.error().message;
+    EXPECT_NE(checked.error().message.find(key), std::string::npos) << checked.error().message;
+    const auto saved = save_agent_env(dir.path(), config);
+    ASSERT_FALSE(saved.ok()) << key;
+    EXPECT_EQ(*files::read(dir.path() / "agent.env", 64 * 1024), *before) << key << ": file was changed";
+  }
+}
+
+TEST(AgentEnv, ParseRefusesControlCharactersInValues) {
+  const auto config = parse_agent_env(kValid + "BALCTL_HAPROXY_SOCKET=/run/a\x01.sock\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().field, "BALCTL_HAPROXY_SOCKET");
+  EXPECT_NE(config.error().message.find("control character"), std::string::npos) << config.error().message;
+}
+
+TEST(AgentEnv, ApiBaseMustParseAsAUrl) {
+  EXPECT_FALSE(api_base_problem("https://cp.example.com:8443"));
+  EXPECT_FALSE(api_base_problem("http://127.0.0.1:8080/prefix"));
+  EXPECT_FALSE(api_base_problem("https://[::1]:8443"));
+  for (const char* bad : {"https://cp.example.com:8443#x", "https://a b", "https://cp:port", "https:///path",
+                          "https://cp.example.com\r", "cp.example.com"}) {
+    EXPECT_TRUE(api_base_problem(bad)) << bad;
+  }
 }
 
 TEST(Backoff, GrowsWithJitterUpToTheCap) {

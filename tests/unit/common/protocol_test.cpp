@@ -118,7 +118,7 @@ TEST(Enrol, RequestNormalisesHostname) {
 }
 
 TEST(Enrol, ResponseRoundTrip) {
-  EnrolResponse response{7, "bms.7.x", "web", 500, "key"};
+  EnrolResponse response{7, "bms.7.x", "web", 500, "OvWQImJZ4e7UAlEKM0VgS6NHuYy34YI1oCmRZqlZx/I="};
   const auto parsed = parse_enrol_response(*json::parse_object(json::to_string(to_json(response))));
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->member_id, 7);
@@ -279,7 +279,7 @@ TEST(Enrol, RequestRequiresEveryField) {
 
 TEST(Enrol, ResponseValidatesAndDefaults) {
   const auto defaults =
-      parse_enrol_response(*json::parse_object(R"({"member_id":3,"secret":"s","pool":"web"})"));
+      parse_enrol_response(*json::parse_object(R"({"member_id":3,"secret":"bms.3.s","pool":"web"})"));
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->interval_ms, kDefaultIntervalMs);
   EXPECT_EQ(defaults->server_public_key, "");
@@ -319,6 +319,94 @@ TEST(HeartbeatResponse, RoundTripKeepsJobs) {
   EXPECT_EQ(parsed->interval_ms, 250);
   ASSERT_EQ(parsed->jobs.size(), 1u);
   EXPECT_EQ(parsed->jobs[0].as_object().at("id").as_string(), "j1");
+}
+
+}  // namespace
+}  // namespace balctl::protocol
+
+namespace balctl::protocol {
+namespace {
+
+// What an agent says about itself is held to a charset: a version or unit name with a line break would
+// otherwise be written into the control plane's log and events as it is.
+TEST(Heartbeat, AgentIdentifiersMustBeSafeTokens) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"agent_version":"1.0\nlevel=error msg=forged","seq":1})", "agent_version"},
+      {R"({"agent_version":"1.0 beta","seq":1})", "agent_version"},
+      {R"({"agent_version":"","seq":1})", "agent_version"},
+      {R"({"agent_version":"1\u0000","seq":1})", "agent_version"},
+      {R"({"agent_version":"1","seq":1,"hostname":"lb1\nx"})", "hostname"},
+      {R"({"agent_version":"1","seq":1,"hostname":"lb_1"})", "hostname"},
+      {R"({"agent_version":"1","seq":1,"services":[{"name":"haproxy.service\r"}]})", "services[0].name"},
+      {R"({"agent_version":"1","seq":1,"services":[{"name":"haproxy"}]})", "services[0].name"},
+      {R"({"agent_version":"1","seq":1,"services":[{"name":"a.service","state":"Active\n"}]})",
+       "services[0].state"},
+      {R"({"agent_version":"1","seq":1,"haproxy":{"state":"running","rows":[{"proxy":"p","service":"s",)"
+       R"("type":"server\n"}]}})",
+       "haproxy.rows[0].type"},
+  };
+  for (const auto& [text, field] : cases) {
+    const auto parsed = parse_text(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().code, "invalid_field") << text;
+    EXPECT_EQ(parsed.error().field, field) << text;
+    EXPECT_NE(parsed.error().message.find(field), std::string::npos) << parsed.error().message;
+  }
+}
+
+TEST(Heartbeat, AcceptedIdentifiersCoverRealSpellings) {
+  for (const char* version : {"0.1.0", "1.2.3-rc1+git.abc_d~1", "0.1.0-test", "k"}) {
+    const auto parsed = parse_text(std::string(R"({"agent_version":")") + version +
+                                   R"(","seq":1,"hostname":"LB1.Example.com","services":[)"
+                                   R"({"name":"haproxy@blue.service","state":"activating"},)"
+                                   R"({"name":"systemd-networkd.socket","state":""}]})");
+    ASSERT_TRUE(parsed.ok()) << version << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->hostname, "lb1.example.com");
+  }
+}
+
+// HAProxy's names, versions and error text stay free: they are stored as sent and escaped where shown.
+TEST(Heartbeat, FreeTextIsKeptAsSent) {
+  const auto parsed = parse_text(
+      R"({"agent_version":"1","seq":1,"haproxy":{"state":"stopped","version":"2.9 (custom build)",)"
+      R"("detail":"socket\nlevel=error","rows":[{"proxy":"be app","service":"app1\nlevel=error msg=forged"}]}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->haproxy.rows.at(0).service, "app1\nlevel=error msg=forged");
+  EXPECT_EQ(parsed->haproxy.version, "2.9 (custom build)");
+  EXPECT_EQ(parsed->haproxy.detail, "socket\nlevel=error");
+}
+
+TEST(Enrol, RequestAgentVersionMustBeASafeToken) {
+  const auto bad = parse_enrol_request(
+      *json::parse_object(R"({"key":"k","hostname":"lb1","agent_version":"1.0\nlevel=error msg=forged"})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "agent_version");
+  EXPECT_EQ(bad.error().kind, Errc::invalid_argument);
+}
+
+// The agent writes these into agent.env as they are: each is refused unless it has the expected form.
+TEST(Enrol, ResponseValuesMustBeWritableAsTheyAre) {
+  const std::string key = "OvWQImJZ4e7UAlEKM0VgS6NHuYy34YI1oCmRZqlZx/I=";
+  const auto parse = [](const boost::json::object& object) { return parse_enrol_response(object); };
+  const boost::json::object good{{"member_id", 4}, {"secret", "bms.4.abc-_DEF"}, {"pool", "web"},
+                                 {"server_public_key", key}};
+  ASSERT_TRUE(parse(good).ok());
+  const std::vector<std::pair<boost::json::object, std::string>> cases = {
+      {{{"member_id", 4}, {"secret", "bms.4.abc\nBALCTL_API_BASE=https://evil"}, {"pool", "web"}}, "secret"},
+      {{{"member_id", 4}, {"secret", "bms.5.abc"}, {"pool", "web"}}, "secret"},  // another member's
+      {{{"member_id", 4}, {"secret", "bms.4.a b"}, {"pool", "web"}}, "secret"},
+      {{{"member_id", 4}, {"secret", "bms.4.abc"}, {"pool", "web\n"}}, "pool"},
+      {{{"member_id", 4}, {"secret", "bms.4.abc"}, {"pool", "web"}, {"server_public_key", key + "\n"}},
+       "server_public_key"},
+      {{{"member_id", 4}, {"secret", "bms.4.abc"}, {"pool", "web"}, {"server_public_key", "c2hvcnQ="}},
+       "server_public_key"},
+  };
+  for (const auto& [object, field] : cases) {
+    const auto parsed = parse(object);
+    ASSERT_FALSE(parsed.ok()) << json::to_string(object);
+    EXPECT_EQ(parsed.error().field, field) << json::to_string(object);
+    EXPECT_NE(parsed.error().message.find("enrol reply"), std::string::npos) << parsed.error().message;
+  }
 }
 
 }  // namespace

@@ -147,3 +147,44 @@ TEST(ValidateObjectName, FirstCharacterAndAlphabet) {
 
 }  // namespace
 }  // namespace balctl::validate
+
+namespace balctl::validate {
+namespace {
+
+TEST(Validate, VersionTokens) {
+  const std::string longest(64, '9');
+  for (const std::string ok : {std::string("0.1.0"), std::string("2.6.12-1+deb12u1"), std::string("1.0~rc1"),
+                               std::string("a_b"), longest}) {
+    EXPECT_TRUE(version_token(ok)) << ok;
+  }
+  for (const std::string bad : {std::string(""), std::string(65, '1'), std::string("1.0\nlevel=error"),
+                                std::string("1 0"), std::string("1\"0"), std::string("1=0"),
+                                std::string("1\0", 2), std::string("caf\xc3\xa9")}) {
+    EXPECT_FALSE(version_token(bad)) << bad;
+  }
+}
+
+TEST(Validate, UnitNames) {
+  for (const char* ok : {"haproxy.service", "haproxy@blue.service", "dev-disk-by\\x2duuid.device", "a:b.socket"}) {
+    EXPECT_TRUE(unit_name(ok)) << ok;
+  }
+  for (const char* bad : {"", "haproxy", ".service", "haproxy.", "ha proxy.service", "a/b.service", "a\n.service"}) {
+    EXPECT_FALSE(unit_name(bad)) << bad;
+  }
+}
+
+TEST(Validate, LowerWordsAndCredentials) {
+  EXPECT_TRUE(lower_word("active"));
+  EXPECT_TRUE(lower_word("not-found"));
+  EXPECT_FALSE(lower_word("Active"));
+  EXPECT_FALSE(lower_word(""));
+  EXPECT_FALSE(lower_word("abcd", 3));
+  EXPECT_TRUE(credential_text("bms.12.AbC-_09"));
+  EXPECT_FALSE(credential_text("bms.12.a\nb"));
+  EXPECT_FALSE(credential_text("bms.12.a b"));
+  EXPECT_FALSE(credential_text("bms.12.a+b/"));
+  EXPECT_FALSE(credential_text(std::string(257, 'a')));
+}
+
+}  // namespace
+}  // namespace balctl::validate
