@@ -1,20 +1,179 @@
 #include "common/json.hpp"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_stack.hpp>
 
 #include <cmath>
+#include <functional>
+#include <unordered_map>
 
 namespace balctl::json {
 
-Result<boost::json::object> parse_object(std::string_view text) {
+namespace {
+
+// The keys of every object open during a parse, innermost last, to find a key given twice. Boost.JSON
+// keeps the last of duplicates silently; a request body that says two things about one field is refused
+// instead (a proxy or a WAF may have read the other one). Small objects are scanned; an object with many
+// keys gets a hash index, so a body of 100 000 keys costs no more than one of 100.
+class OpenKeys {
+ public:
+  void open() { levels_.push_back({entries_.size(), chars_.size(), {}}); }
+  void close() {
+    entries_.resize(levels_.back().first_entry);
+    chars_.resize(levels_.back().first_char);
+    levels_.pop_back();
+  }
+  // False when the innermost open object already has `key`.
+  bool insert(std::string_view key) {
+    Level& level = levels_.back();
+    const std::size_t hash = std::hash<std::string_view>{}(key);
+    if (entries_.size() - level.first_entry >= kScanLimit && level.index.empty()) {
+      for (std::size_t i = level.first_entry; i < entries_.size(); ++i) {
+        level.index.emplace(entries_[i].hash, i);
+      }
+    }
+    if (level.index.empty()) {
+      for (std::size_t i = level.first_entry; i < entries_.size(); ++i) {
+        if (entries_[i].hash == hash && text_of(entries_[i]) == key) return false;
+      }
+    } else {
+      const auto [first, last] = level.index.equal_range(hash);
+      for (auto it = first; it != last; ++it) {
+        if (text_of(entries_[it->second]) == key) return false;
+      }
+    }
+    entries_.push_back({hash, chars_.size(), key.size()});
+    chars_.append(key);
+    if (!level.index.empty()) level.index.emplace(hash, entries_.size() - 1);
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kScanLimit = 16;
+  struct Entry {
+    std::size_t hash;
+    std::size_t offset;  // into chars_, which may move: no string_view is kept
+    std::size_t size;
+  };
+  struct Level {
+    std::size_t first_entry;
+    std::size_t first_char;
+    std::unordered_multimap<std::size_t, std::size_t> index;  // hash -> entry, for large objects only
+  };
+  std::string_view text_of(const Entry& entry) const {
+    return std::string_view(chars_).substr(entry.offset, entry.size);
+  }
+
+  std::string chars_;
+  std::vector<Entry> entries_;
+  std::vector<Level> levels_;
+};
+
+// Boost.JSON's own value-building handler (value_stack), plus the duplicate check.
+class CheckedHandler {
+ public:
+  static constexpr std::size_t max_object_size = boost::json::object::max_size();
+  static constexpr std::size_t max_array_size = boost::json::array::max_size();
+  static constexpr std::size_t max_key_size = boost::json::string::max_size();
+  static constexpr std::size_t max_string_size = boost::json::string::max_size();
+
+  CheckedHandler(unsigned char* temp, std::size_t size) : stack(boost::json::storage_ptr(), temp, size) {}
+
+  boost::json::value_stack stack;
+  std::optional<std::string> duplicate;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    keys_.open();
+    return true;
+  }
+  bool on_object_end(std::size_t n, boost::system::error_code&) {
+    keys_.close();
+    stack.push_object(n);
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) { return true; }
+  bool on_array_end(std::size_t n, boost::system::error_code&) {
+    stack.push_array(n);
+    return true;
+  }
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s.data(), s.size());
+    stack.push_chars(s);
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+    key_.append(s.data(), s.size());
+    if (!keys_.insert(key_)) {
+      duplicate = std::move(key_);
+      ec = boost::json::error::syntax;  // stops the parse; `duplicate` says why
+      return false;
+    }
+    key_.clear();
+    stack.push_key(s);
+    return true;
+  }
+  bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    stack.push_chars(s);
+    return true;
+  }
+  bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    stack.push_string(s);
+    return true;
+  }
+  bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t i, boost::json::string_view, boost::system::error_code&) {
+    stack.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, boost::json::string_view, boost::system::error_code&) {
+    stack.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, boost::json::string_view, boost::system::error_code&) {
+    stack.push_double(d);
+    return true;
+  }
+  bool on_bool(bool b, boost::system::error_code&) {
+    stack.push_bool(b);
+    return true;
+  }
+  bool on_null(boost::system::error_code&) {
+    stack.push_null();
+    return true;
+  }
+  bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  OpenKeys keys_;
+  std::string key_;
+};
+
+}  // namespace
+
+Result<boost::json::object> parse_object(std::string_view text, boost::json::storage_ptr storage) {
   boost::json::parse_options options;
   options.max_depth = kMaxDepth;
+  unsigned char temp[4096];
+  boost::json::basic_parser<CheckedHandler> parser(options, temp, sizeof temp);
+  parser.handler().stack.reset(std::move(storage));
   boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec, {}, options);
+  const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && used < text.size()) ec = boost::json::error::extra_data;
+  if (const auto& duplicate = parser.handler().duplicate) {
+    constexpr std::size_t kShownBytes = 64;
+    const std::string shown =
+        duplicate->size() > kShownBytes ? duplicate->substr(0, kShownBytes) + "..." : *duplicate;
+    return Error{Errc::invalid_argument, "duplicate_key", "duplicate key '" + shown + "'", {}};
+  }
   if (ec) {
     return Error{Errc::invalid_argument, "bad_json", "request body is not valid JSON: " + ec.message(), {}};
   }
+  boost::json::value value = parser.handler().stack.release();
   if (!value.is_object()) {
     return Error{Errc::invalid_argument, "bad_json", "request body must be a JSON object", {}};
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -17,8 +18,10 @@ namespace balctl::json {
 
 inline constexpr std::size_t kMaxDepth = 16;
 
-// Parses text that must be a JSON object. Errors are "bad_json" (with the reason) or "invalid_field".
-Result<boost::json::object> parse_object(std::string_view text);
+// Parses text that must be a JSON object. Errors are "bad_json" (with the reason) or "duplicate_key"
+// ("duplicate key 'x'": an object that names a key twice is refused, not resolved by Boost's last-wins).
+// The tree is allocated from `storage` (the default heap when null), e.g. a per-request arena.
+Result<boost::json::object> parse_object(std::string_view text, boost::json::storage_ptr storage = {});
 
 // Serialises compactly.
 std::string to_string(const boost::json::value& value);

@@ -11,6 +11,7 @@
 #include <climits>
 
 #include "agent/collectors/text.hpp"
+#include "common/validate.hpp"
 #include "common/version.hpp"
 
 namespace balctl::agent::collectors {
@@ -53,7 +54,12 @@ void HostCollector::collect(protocol::Heartbeat& hb) {
 void HostCollector::collect_slow_facts(protocol::Heartbeat& hb) {
   char name[HOST_NAME_MAX + 1] = {};
   if (::gethostname(name, sizeof name - 1) == 0) {
-    hb.hostname = clean_text(name);
+    // The control plane refuses a heartbeat whose host name is not RFC 1123 (it would be agent text in its
+    // logs); such a name is left out rather than costing the heartbeat: the member is known by its
+    // enrolled name anyway.
+    const auto valid = validate::hostname(clean_text(name));
+    hb.hostname = valid.value_or("");
+    if (!valid) failures_.push_back("host name is not an RFC 1123 name; not reported");
   } else {
     failures_.push_back("gethostname failed");
   }

@@ -4,9 +4,24 @@
 #include <boost/json/serialize.hpp>
 
 namespace balctl::http {
+namespace {
+
+// what() is a C string: a message quoting input with a NUL in it would end there, hiding the rest (and
+// the reason). The NUL is spelled out instead, as JSON would write it.
+std::string spell_out_nul(std::string text) {
+  for (auto at = text.find('\0'); at != std::string::npos; at = text.find('\0', at + 6)) {
+    text.replace(at, 1, "\\u0000");
+  }
+  return text;
+}
+
+}  // namespace
 
 ApiError::ApiError(unsigned status, std::string code, std::string message, std::string field)
-    : std::runtime_error(std::move(message)), status_(status), code_(std::move(code)), field_(std::move(field)) {}
+    : std::runtime_error(spell_out_nul(std::move(message))),
+      status_(status),
+      code_(std::move(code)),
+      field_(spell_out_nul(std::move(field))) {}
 
 ApiError::ApiError(const Error& error) : ApiError(status_for(error.kind), error.code, error.message, error.field) {}
 

@@ -2,8 +2,10 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <gtest/gtest.h>
 
 namespace balctl::json {
@@ -222,6 +224,70 @@ TEST(FieldReader, FirstErrorWinsAcrossFailAndAbsorb) {
 
 TEST(ToString, SerialisesCompactly) {
   EXPECT_EQ(to_string(boost::json::object{{"a", 1}, {"b", "x"}}), R"({"a":1,"b":"x"})");
+}
+
+}  // namespace
+}  // namespace balctl::json
+
+namespace balctl::json {
+namespace {
+
+TEST(ParseObject, DuplicateKeysAreRefusedByName) {
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"a":1,"a":2})", "a"},
+           {R"({"seq":1,"haproxy":{"state":"running","state":"stopped"}})", "state"},
+           {R"({"rows":[{"x":1},{"y":1,"y":2}]})", "y"},
+           {R"({"a\u0000b":1,"a\u0000b":2})", std::string("a\0b", 3)},
+           {R"({"k":1,"\u006b":2})", "k"},  // the same key spelled with an escape
+       }) {
+    const auto parsed = parse_object(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().kind, Errc::invalid_argument);
+    EXPECT_EQ(parsed.error().code, "duplicate_key") << text;
+    EXPECT_EQ(parsed.error().message, "duplicate key '" + key + "'") << text;
+  }
+}
+
+TEST(ParseObject, SameKeyInDifferentObjectsIsFine) {
+  const auto parsed = parse_object(R"({"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}],"c":{"b":1}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->at("b").as_array().size(), 2u);
+  EXPECT_EQ(parsed->at("a").as_object().at("a").as_object().at("a").as_int64(), 1);
+}
+
+TEST(ParseObject, ManyKeysUseTheIndexAndStillFindTheDuplicate) {
+  std::string text = "{";
+  for (int i = 0; i < 50'000; ++i) text += "\"key" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  const auto unique = parse_object(text.substr(0, text.size() - 1) + "}");
+  ASSERT_TRUE(unique.ok()) << unique.error().message;
+  EXPECT_EQ(unique->size(), 50'000u);
+  const auto twice = parse_object(text + "\"key17\":0}");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().message, "duplicate key 'key17'");
+  // An object that closes drops its keys: a later sibling object may use them again.
+  EXPECT_TRUE(parse_object(R"({"x":{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":1,)"
+                           R"("k11":1,"k12":1,"k13":1,"k14":1,"k15":1,"k16":1,"k17":1,"k18":1},"k1":{"k1":1}})")
+                  .ok());
+}
+
+TEST(ParseObject, LongDuplicateKeyIsShortenedInTheMessage) {
+  const std::string key(500, 'k');
+  const auto parsed = parse_object("{\"" + key + "\":1,\"" + key + "\":2}");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().message, "duplicate key '" + key.substr(0, 64) + "...'");
+}
+
+TEST(ParseObject, KeepsTheOtherContracts) {
+  EXPECT_EQ(parse_object("{\"a\":1} x").error().code, "bad_json");
+  EXPECT_EQ(parse_object("{\"a\":").error().code, "bad_json");
+  EXPECT_EQ(parse_object("  {\"a\":\"\\u00e9\"}  ")->at("a").as_string(), "\xc3\xa9");
+  EXPECT_EQ(parse_object("[1]").error().message, "request body must be a JSON object");
+  // A caller's arena holds the tree.
+  unsigned char buffer[4096];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  const auto parsed = parse_object(R"({"a":[1,2,3],"b":"longer than the small-string buffer"})", &arena);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->storage().get(), &arena);
 }
 
 }  // namespace

@@ -41,6 +41,19 @@ TEST_F(EventLogTest, RecordWritesAtOnceAndStampsTheTime) {
   EXPECT_EQ(stored[0].kind, "pool_created");
 }
 
+// Messages quote agent text: whatever it holds, an event is stored (and shown) as one line.
+TEST_F(EventLogTest, ControlBytesInMessagesAreStoredEscaped) {
+  std::string seen;
+  log_->set_listener([&seen](const store::EventRecord& e) { seen = e.message; });
+  ASSERT_TRUE(log_->record(event(std::string("agent 1.0\nlevel=error msg=forged\r\0x", 35))).ok());
+  log_->queue(event("HAProxy running\x1b[2J"));
+  const auto stored = *log_->list({0, 10, std::nullopt});
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].message, "agent 1.0\\nlevel=error msg=forged\\r\\x00x");
+  EXPECT_EQ(seen, "HAProxy running\\x1b[2J") << "the listener (alerts) sees the escaped text too";
+  EXPECT_EQ(log_->take_queued().at(0).message, "HAProxy running\\x1b[2J");
+}
+
 TEST_F(EventLogTest, QueueWritesNothingUntilTaken) {
   log_->queue(event("a"));
   log_->queue(event("b"));
