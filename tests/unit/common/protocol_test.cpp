@@ -368,8 +368,8 @@ TEST(Heartbeat, AcceptedIdentifiersCoverRealSpellings) {
 // HAProxy's names, versions and error text stay free: they are stored as sent and escaped where shown.
 TEST(Heartbeat, FreeTextIsKeptAsSent) {
   const auto parsed = parse_text(
-      R"({"agent_version":"1","seq":1,"haproxy":{"state":"stopped","version":"2.9 (custom build)",)"
-      R"("detail":"socket\nlevel=error","rows":[{"proxy":"be app","service":"app1\nlevel=error msg=forged"}]}})");
+      R"json({"agent_version":"1","seq":1,"haproxy":{"state":"stopped","version":"2.9 (custom build)",)json"
+      R"json("detail":"socket\nlevel=error","rows":[{"proxy":"be app","service":"app1\nlevel=error msg=forged"}]}})json");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->haproxy.rows.at(0).service, "app1\nlevel=error msg=forged");
   EXPECT_EQ(parsed->haproxy.version, "2.9 (custom build)");
