@@ -19,6 +19,11 @@ namespace {
 // keys gets a hash index, so a body of 100 000 keys costs no more than one of 100.
 class OpenKeys {
  public:
+  // A heartbeat has ~150 keys: room for them up front instead of a dozen regrowths.
+  OpenKeys() {
+    entries_.reserve(256);
+    chars_.reserve(2048);
+  }
   void open() { levels_.push_back({entries_.size(), chars_.size(), {}}); }
   void close() {
     entries_.resize(levels_.back().first_entry);
