@@ -112,8 +112,6 @@ bool version_token(std::string_view text) {
 
 bool unit_name(std::string_view text) {
   if (text.empty() || text.size() > 255) return false;
-  const auto dot = text.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) return false;
   return std::all_of(text.begin(), text.end(), [](unsigned char c) {
     return std::isalnum(c) || c == ':' || c == '_' || c == '.' || c == '@' || c == '\\' || c == '-';
   });

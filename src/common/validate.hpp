@@ -33,7 +33,8 @@ std::optional<std::string> object_name(std::string_view text);
 // A version as agents, packages and HAProxy spell it: 1-64 characters of [0-9A-Za-z.+~_-].
 bool version_token(std::string_view text);
 
-// A systemd unit name: 1-255 characters of [A-Za-z0-9:_.@\\-], with a unit type suffix ("haproxy.service").
+// A systemd unit name, with or without its type suffix ("haproxy.service", "haproxy"): 1-255 characters
+// of [A-Za-z0-9:_.@\\-].
 bool unit_name(std::string_view text);
 
 // A credential as crypto::make_credential spells it ("bms.12.<base64url>"): 1-256 characters of

@@ -338,7 +338,7 @@ TEST(Heartbeat, AgentIdentifiersMustBeSafeTokens) {
       {R"({"agent_version":"1","seq":1,"hostname":"lb1\nx"})", "hostname"},
       {R"({"agent_version":"1","seq":1,"hostname":"lb_1"})", "hostname"},
       {R"({"agent_version":"1","seq":1,"services":[{"name":"haproxy.service\r"}]})", "services[0].name"},
-      {R"({"agent_version":"1","seq":1,"services":[{"name":"haproxy"}]})", "services[0].name"},
+      {R"({"agent_version":"1","seq":1,"services":[{"name":"ha proxy"}]})", "services[0].name"},
       {R"({"agent_version":"1","seq":1,"services":[{"name":"a.service","state":"Active\n"}]})",
        "services[0].state"},
       {R"({"agent_version":"1","seq":1,"haproxy":{"state":"running","rows":[{"proxy":"p","service":"s",)"
