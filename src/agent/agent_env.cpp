@@ -158,6 +158,14 @@ std::optional<std::string> api_base_problem(const std::string& value) {
   if (!url || url->host().empty() || url->has_userinfo() || url->has_query() || url->has_fragment()) {
     return std::string(kExample) + " (a host, an optional port and path; no user, query or fragment)";
   }
+  if (url->has_port()) {
+    // Checked by hand: Boost.URL 1.81 parses "https://cp:port" as host "cp" with an empty port.
+    const std::string_view port = url->encoded_host_and_port().substr(url->encoded_host().size() + 1);
+    const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == port.npos;
+    if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
+      return "has no valid port (1-65535) after the host";
+    }
+  }
   return std::nullopt;
 }
 

@@ -140,7 +140,8 @@ TEST(AgentEnv, ApiBaseMustParseAsAUrl) {
   EXPECT_FALSE(api_base_problem("https://cp.example.com:8443"));
   EXPECT_FALSE(api_base_problem("http://127.0.0.1:8080/prefix"));
   EXPECT_FALSE(api_base_problem("https://[::1]:8443"));
-  for (const char* bad : {"https://cp.example.com:8443#x", "https://a b", "https://cp:port", "https:///path",
+  for (const char* bad : {"https://cp.example.com:8443#x", "https://a b", "https://cp:port", "https://cp:",
+                          "https://cp:99999", "https://cp:0", "https:///path",
                           "https://cp.example.com\r", "cp.example.com"}) {
     EXPECT_TRUE(api_base_problem(bad)) << bad;
   }
