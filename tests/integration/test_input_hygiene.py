@@ -37,8 +37,8 @@ class AgentTextInServerLog(unittest.TestCase):
         body = heartbeat_body(seq=1)
         body["agent_version"] = "1.0\n" + FORGED
         reply = self.server.heartbeat(self.secret, body)
-        self.assertEqual((reply.status, reply.error_code, reply.error_field), (400, "invalid_field", "agent_version"),
-                         reply)
+        self.assertEqual((reply.status, reply.error_code, reply.error_field),
+                         (400, "invalid_field", "agent_version"), reply)
         self.assertIn("agent_version", reply.json["error"]["message"])
         self.assertEqual(self.server.member("web", "lb1")["agent_version"], None, "nothing was recorded")
         self.assertEqual(forged_lines(self.server.log_text()), [])
@@ -65,7 +65,8 @@ class AgentTextInServerLog(unittest.TestCase):
         report = wait_until(lambda: self.server.member("web", "lb3")["report"], 5, what="the member's report")
         self.assertEqual(report["haproxy"]["rows"][1]["service"], name, "free text is stored as sent")
         # The agent's words reach the events only through member_online (its version, a safe token).
-        online = [e for e in self.server.events(limit=1000) if e["member"] == "lb3" and e["kind"] == "member_online"]
+        online = [e for e in self.server.events(limit=1000)
+                  if e["member"] == "lb3" and e["kind"] == "member_online"]
         for event in online:
             self.assertNotIn("\n", event["message"])
         # Every line serve wrote starts with its own timestamp: no agent text began a line.
@@ -75,12 +76,13 @@ class AgentTextInServerLog(unittest.TestCase):
     def test_duplicate_json_keys_are_refused_by_name(self):
         before = self.server.stable_pools()
         cases = [
-            ("/api/v1/pools", "admin", '{"name":"shop","name":"other","hostname":"shop.example.com"}', "name"),
+            ("/api/v1/pools", "admin", '{"name":"shop","name":"other","hostname":"shop.example.com"}',
+             "name"),
             ("/api/v1/agent/heartbeat", self.secret, '{"agent_version":"1","seq":7,"seq":8}', "seq"),
             ("/api/v1/agent/heartbeat", self.secret,
              '{"agent_version":"1","seq":7,"haproxy":{"state":"running","state":"stopped"}}', "state"),
-            ("/api/v1/agent/enrol", None, '{"key":"bek.1.x","hostname":"lb9","hostname":"lb1","agent_version":"1"}',
-             "hostname"),
+            ("/api/v1/agent/enrol", None,
+             '{"key":"bek.1.x","hostname":"lb9","hostname":"lb1","agent_version":"1"}', "hostname"),
         ]
         for path, token, body, key in cases:
             with self.subTest(path=path, key=key):
@@ -95,7 +97,8 @@ class AgentTextInServerLog(unittest.TestCase):
         # The failover target is quoted back when it is not a host name.
         reply = self.server.request("POST", "/api/v1/pools/web/failover", {"to": "lb\u0000evil.example.com"})
         self.assertEqual((reply.status, reply.error_field), (400, "hostname"), reply)
-        self.assertEqual(reply.json["error"]["message"], "'lb\\u0000evil.example.com' is not a valid host name")
+        self.assertEqual(reply.json["error"]["message"],
+                         "'lb\\u0000evil.example.com' is not a valid host name")
 
 
 class DataDirModes(unittest.TestCase):
@@ -181,7 +184,8 @@ class EnrolReplyIntoAgentEnv(unittest.TestCase):
         return result, env
 
     def test_good_reply_is_written(self):
-        result, env = self.enrol({"member_id": 4, "secret": "bms.4.abc", "pool": "web", "server_public_key": KEY})
+        result, env = self.enrol({"member_id": 4, "secret": "bms.4.abc", "pool": "web",
+                                  "server_public_key": KEY})
         self.assertEqual(result.returncode, 0, result.stderr)
         with open(env) as f:
             text = f.read()
@@ -189,7 +193,8 @@ class EnrolReplyIntoAgentEnv(unittest.TestCase):
 
     def test_values_with_line_breaks_fail_and_write_nothing(self):
         cases = [
-            ({"member_id": 4, "secret": "bms.4.abc\nBALCTL_API_BASE=http://127.0.0.1:1", "pool": "web"}, "secret"),
+            ({"member_id": 4, "secret": "bms.4.abc\nBALCTL_API_BASE=http://127.0.0.1:1", "pool": "web"},
+             "secret"),
             ({"member_id": 4, "secret": "bms.4.abc", "pool": "web\nBALCTL_BIND_ADDRESS=127.0.0.9"}, "pool"),
             ({"member_id": 4, "secret": "bms.4.abc", "pool": "web",
               "server_public_key": KEY + "\nBALCTL_CA_CERT=/tmp/evil.pem"}, "server_public_key"),
@@ -207,12 +212,13 @@ class EnrolReplyIntoAgentEnv(unittest.TestCase):
     def test_forced_re_enrolment_with_a_bad_reply_leaves_the_old_agent_env_untouched(self):
         old = ("BALCTL_API_BASE=https://cp.example.com:8443\nBALCTL_MEMBER_ID=3\n"
                "BALCTL_MEMBER_SECRET=bms.3.old\n")
-        result, env = self.enrol({"member_id": 4, "secret": "bms.4.x\nBALCTL_MEMBER_ID=1", "pool": "web"}, "--force",
-                                 existing=old)
+        result, env = self.enrol({"member_id": 4, "secret": "bms.4.x\nBALCTL_MEMBER_ID=1", "pool": "web"},
+                                 "--force", existing=old)
         self.assertEqual(result.returncode, 1, result.stderr)
         with open(env) as f:
             self.assertEqual(f.read(), old)
-        self.assertEqual(sorted(os.listdir(os.path.dirname(env))), ["agent.env"], "nothing else written either")
+        self.assertEqual(sorted(os.listdir(os.path.dirname(env))), ["agent.env"],
+                         "nothing else written either")
 
 
 if __name__ == "__main__":
