@@ -5,9 +5,15 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <functional>
+#include <memory>
+#include <memory_resource>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace balctl::json {
 
@@ -15,16 +21,18 @@ namespace {
 
 // The keys of every object open during a parse, innermost last, to find a key given twice. Boost.JSON
 // keeps the last of duplicates silently; a request body that says two things about one field is refused
-// instead (a proxy or a WAF may have read the other one). Small objects are scanned; an object with many
-// keys gets a hash index, so a body of 100 000 keys costs no more than one of 100.
+// instead (a proxy or a WAF may have read the other one). Used only to name the key once a duplicate is
+// known to exist (parse_object). Small objects are scanned; an object with many keys gets a hash index,
+// so 100 000 keys in one object are not a quadratic cost.
 class OpenKeys {
  public:
-  // A heartbeat has ~150 keys: room for them up front instead of a dozen regrowths.
-  OpenKeys() {
-    entries_.reserve(256);
+  // A body of a few hundred keys fits in buffer_, on the stack.
+  OpenKeys() : arena_(buffer_.data(), buffer_.size()), chars_(&arena_), entries_(&arena_) {
+    levels_.reserve(kMaxDepth + 1);
     chars_.reserve(2048);
+    entries_.reserve(192);
   }
-  void open() { levels_.push_back({entries_.size(), chars_.size(), {}}); }
+  void open() { levels_.push_back({entries_.size(), chars_.size(), nullptr}); }
   void close() {
     entries_.resize(levels_.back().first_entry);
     chars_.resize(levels_.back().first_char);
@@ -33,47 +41,51 @@ class OpenKeys {
   // False when the innermost open object already has `key`.
   bool insert(std::string_view key) {
     Level& level = levels_.back();
-    const std::size_t hash = std::hash<std::string_view>{}(key);
-    if (entries_.size() - level.first_entry >= kScanLimit && level.index.empty()) {
+    if (entries_.size() - level.first_entry >= kScanLimit && !level.index) {
+      level.index = std::make_unique<std::unordered_multimap<std::size_t, std::size_t>>();
       for (std::size_t i = level.first_entry; i < entries_.size(); ++i) {
-        level.index.emplace(entries_[i].hash, i);
+        level.index->emplace(std::hash<std::string_view>{}(text_of(entries_[i])), i);
       }
     }
-    if (level.index.empty()) {
+    if (!level.index) {
+      // Most objects have a handful of keys: comparing them is cheaper than hashing.
       for (std::size_t i = level.first_entry; i < entries_.size(); ++i) {
-        if (entries_[i].hash == hash && text_of(entries_[i]) == key) return false;
+        if (entries_[i].size == key.size() && text_of(entries_[i]) == key) return false;
       }
     } else {
-      const auto [first, last] = level.index.equal_range(hash);
+      const std::size_t hash = std::hash<std::string_view>{}(key);
+      const auto [first, last] = level.index->equal_range(hash);
       for (auto it = first; it != last; ++it) {
         if (text_of(entries_[it->second]) == key) return false;
       }
+      level.index->emplace(hash, entries_.size());
     }
-    entries_.push_back({hash, chars_.size(), key.size()});
+    entries_.push_back({chars_.size(), key.size()});
     chars_.append(key);
-    if (!level.index.empty()) level.index.emplace(hash, entries_.size() - 1);
     return true;
   }
 
  private:
   static constexpr std::size_t kScanLimit = 16;
   struct Entry {
-    std::size_t hash;
     std::size_t offset;  // into chars_, which may move: no string_view is kept
     std::size_t size;
   };
   struct Level {
     std::size_t first_entry;
     std::size_t first_char;
-    std::unordered_multimap<std::size_t, std::size_t> index;  // hash -> entry, for large objects only
+    // hash -> entry, for objects with many keys only
+    std::unique_ptr<std::unordered_multimap<std::size_t, std::size_t>> index;
   };
   std::string_view text_of(const Entry& entry) const {
     return std::string_view(chars_).substr(entry.offset, entry.size);
   }
 
-  std::string chars_;
-  std::vector<Entry> entries_;
-  std::vector<Level> levels_;
+  std::array<std::byte, 8192> buffer_;
+  std::pmr::monotonic_buffer_resource arena_;  // falls back to the heap beyond buffer_
+  std::pmr::string chars_;
+  std::pmr::vector<Entry> entries_;
+  std::vector<Level> levels_;  // at most kMaxDepth + 1: the parser stops deeper documents
 };
 
 // Boost.JSON's own value-building handler (value_stack), plus the duplicate check.
@@ -84,19 +96,24 @@ class CheckedHandler {
   static constexpr std::size_t max_key_size = boost::json::string::max_size();
   static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
-  CheckedHandler(unsigned char* temp, std::size_t size) : stack(boost::json::storage_ptr(), temp, size) {}
+  CheckedHandler(bool name_duplicates, unsigned char* temp, std::size_t size)
+      : stack(boost::json::storage_ptr(), temp, size) {
+    if (name_duplicates) keys_.emplace();
+  }
 
   boost::json::value_stack stack;
-  std::optional<std::string> duplicate;
+  std::size_t keys_seen = 0;               // in every object, duplicates included
+  std::optional<std::string> duplicate;    // the first key given twice (when naming duplicates)
 
   bool on_document_begin(boost::system::error_code&) { return true; }
   bool on_document_end(boost::system::error_code&) { return true; }
   bool on_object_begin(boost::system::error_code&) {
-    keys_.open();
+    if (keys_) keys_->open();
     return true;
   }
   bool on_object_end(std::size_t n, boost::system::error_code&) {
-    keys_.close();
+    if (keys_) keys_->close();
+    keys_seen += n;
     stack.push_object(n);
     return true;
   }
@@ -106,18 +123,29 @@ class CheckedHandler {
     return true;
   }
   bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
-    key_.append(s.data(), s.size());
+    if (keys_) {
+      key_in_parts_ = true;
+      key_.append(s.data(), s.size());
+    }
     stack.push_chars(s);
     return true;
   }
   bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
-    key_.append(s.data(), s.size());
-    if (!keys_.insert(key_)) {
-      duplicate = std::move(key_);
+    if (!keys_) {
+      stack.push_key(s);
+      return true;
+    }
+    // A key arrives in parts only when it spans input buffers or holds escapes; usually it is whole.
+    const bool in_parts = key_in_parts_;
+    if (in_parts) key_.append(s.data(), s.size());
+    const std::string_view key = in_parts ? std::string_view(key_) : std::string_view(s.data(), s.size());
+    if (!keys_->insert(key)) {
+      duplicate = std::string(key);
       ec = boost::json::error::syntax;  // stops the parse; `duplicate` says why
       return false;
     }
     key_.clear();
+    key_in_parts_ = false;
     stack.push_key(s);
     return true;
   }
@@ -154,35 +182,67 @@ class CheckedHandler {
   bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 
  private:
-  OpenKeys keys_;
+  std::optional<OpenKeys> keys_;
   std::string key_;
+  bool key_in_parts_ = false;
 };
 
-}  // namespace
+struct Parsed {
+  boost::system::error_code ec;
+  std::optional<std::string> duplicate;
+  std::size_t keys_seen = 0;
+  // Constructed from the parser's result, never assigned: assigning a value across memory resources
+  // copies the whole tree out of the caller's arena.
+  std::optional<boost::json::value> value;
+};
 
-Result<boost::json::object> parse_object(std::string_view text, boost::json::storage_ptr storage) {
+Parsed parse_checked(std::string_view text, boost::json::storage_ptr storage, bool name_duplicates) {
   boost::json::parse_options options;
   options.max_depth = kMaxDepth;
   unsigned char temp[4096];
-  boost::json::basic_parser<CheckedHandler> parser(options, temp, sizeof temp);
+  boost::json::basic_parser<CheckedHandler> parser(options, name_duplicates, temp, sizeof temp);
   parser.handler().stack.reset(std::move(storage));
-  boost::system::error_code ec;
-  const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
-  if (!ec && used < text.size()) ec = boost::json::error::extra_data;
-  if (const auto& duplicate = parser.handler().duplicate) {
+  Parsed out;
+  const std::size_t used = parser.write_some(false, text.data(), text.size(), out.ec);
+  if (!out.ec && used < text.size()) out.ec = boost::json::error::extra_data;
+  out.duplicate = std::move(parser.handler().duplicate);
+  out.keys_seen = parser.handler().keys_seen;
+  if (!out.ec) out.value.emplace(parser.handler().stack.release());
+  return out;
+}
+
+// Boost.JSON keeps one of a duplicated key's values, so a tree holds fewer keys than the text had.
+std::size_t keys_in(const boost::json::value& value) {
+  std::size_t count = 0;
+  if (const auto* object = value.if_object()) {
+    count += object->size();
+    for (const auto& member : *object) count += keys_in(member.value());
+  } else if (const auto* array = value.if_array()) {
+    for (const auto& element : *array) count += keys_in(element);
+  }
+  return count;
+}
+
+}  // namespace
+
+// Counting keys costs the parse nothing and comparing with the tree is a short walk; only a body that
+// does have a duplicate is parsed a second time, keeping every open object's keys, to name it. (Keeping
+// them on every parse cost a heartbeat ~2 us, a twentieth of the server's CPU for it.)
+Result<boost::json::object> parse_object(std::string_view text, boost::json::storage_ptr storage) {
+  Parsed parsed = parse_checked(text, std::move(storage), false);
+  if (parsed.ec) {
+    return Error{Errc::invalid_argument, "bad_json", "request body is not valid JSON: " + parsed.ec.message(), {}};
+  }
+  if (keys_in(*parsed.value) != parsed.keys_seen) {
+    const std::string key = parse_checked(text, {}, true).duplicate.value_or("?");
     constexpr std::size_t kShownBytes = 64;
-    const std::string shown =
-        duplicate->size() > kShownBytes ? duplicate->substr(0, kShownBytes) + "..." : *duplicate;
+    const std::string shown = key.size() > kShownBytes ? key.substr(0, kShownBytes) + "..." : key;
     return Error{Errc::invalid_argument, "duplicate_key", "duplicate key '" + shown + "'", {}};
   }
-  if (ec) {
-    return Error{Errc::invalid_argument, "bad_json", "request body is not valid JSON: " + ec.message(), {}};
-  }
-  boost::json::value value = parser.handler().stack.release();
-  if (!value.is_object()) {
+  if (!parsed.value->is_object()) {
     return Error{Errc::invalid_argument, "bad_json", "request body must be a JSON object", {}};
   }
-  return std::move(value.as_object());
+  return std::move(parsed.value->as_object());
 }
 
 std::string to_string(const boost::json::value& value) { return boost::json::serialize(value); }
