@@ -78,16 +78,19 @@ struct HttpServer::Impl {
     accept();
   }
 
+  // Declared before the acceptor so that they are destroyed after it: a pending accept holds a socket
+  // of the worker that will own the connection (see stop_threads for the order at shutdown).
+  std::vector<std::unique_ptr<asio::io_context>> workers;
+  std::vector<WorkGuard> guards;
+  std::vector<std::thread> threads;
   asio::io_context& io;
   std::shared_ptr<ServerState> state;
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer;
   std::int64_t last_reject_log_ms = 0;
-  std::vector<std::unique_ptr<asio::io_context>> workers;
-  std::vector<WorkGuard> guards;
-  std::vector<std::thread> threads;
   std::size_t next_worker = 0;
+  bool stopped = false;
 };
 
 HttpServer::HttpServer(asio::io_context& io, const Router& router, std::shared_ptr<asio::ssl::context> tls,
@@ -108,7 +111,18 @@ void HttpServer::start_threads(std::function<void(std::size_t)> on_start) {
   }
 }
 
+// The order matters (issue 13 item 8): the accept pending on `io` was given a socket of a worker context,
+// so it must be cancelled and its handler run (which destroys that socket) while the worker still
+// exists. Then the workers stop and join; their contexts are destroyed with Impl, after the acceptor.
 void HttpServer::stop_threads() {
+  if (!impl_->stopped) {
+    impl_->stopped = true;
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);  // `io` has stopped: nothing else touches the acceptor now
+    impl_->retry_timer.cancel();
+    impl_->io.restart();
+    impl_->io.poll();  // completes the cancelled accept (operation_aborted) and whatever else is ready
+  }
   for (auto& guard : impl_->guards)
     guard.reset();
   for (auto& worker : impl_->workers)

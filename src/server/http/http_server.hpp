@@ -48,7 +48,8 @@ class HttpServer {
 
   // `on_start(i)` runs first on I/O thread i (1 .. io_threads - 1; 0 is the caller's, running `io`).
   void start_threads(std::function<void(std::size_t)> on_start = {});
-  // Stops and joins the extra threads (after `io` has stopped). Idempotent.
+  // Closes the listener, runs what `io` still has ready (the cancelled accept), then stops and joins
+  // the extra threads. Call after `io` has stopped, from the thread that ran it. Idempotent.
   void stop_threads();
 
   // Stops accepting and closes idle connections; requests being handled still get their response.

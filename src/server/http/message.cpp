@@ -30,7 +30,7 @@ std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) return std::nullopt;
   std::pair<std::string, std::map<std::string, std::string>> out;
-  out.first = parsed->path();
+  out.first = parsed->encoded_path();
   for (const auto& param : parsed->params()) out.second[param.key] = param.value;
   return out;
 }

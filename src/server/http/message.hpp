@@ -16,7 +16,7 @@ enum class Method { get, post, put, patch, del, other };
 
 struct Request {
   Method method = Method::get;
-  std::string path;                          // without the query string, percent-decoded
+  std::string path;                          // without the query string, still percent-encoded
   std::map<std::string, std::string> query;  // decoded query parameters
   std::string authorization;                 // raw Authorization header
   std::string content_type;
@@ -39,7 +39,8 @@ struct Response {
 // Connection: close unless `keep_alive`), ending with the blank line; the body goes right after it.
 std::string response_head(const Response& response, bool keep_alive);
 
-// Splits "/a/b?x=1&y=2" into a decoded path and query map; nullopt when percent-encoding is malformed.
+// Splits "/a/b?x=1&y=2" into the path, still percent-encoded (the router decodes each segment after
+// splitting it), and the decoded query map; nullopt when the target or its percent-encoding is malformed.
 std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_target(std::string_view target);
 
 }  // namespace balctl::http

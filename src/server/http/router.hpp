@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,10 @@ using Handler = std::function<Response(const Request&, const PathParams&)>;
 class Router {
  public:
   // pattern: "/api/v1/pools/{pool}/members/{host}"; segments in braces capture one path segment.
+  // Request paths are split on '/' while still percent-encoded, then each segment is decoded: a bad
+  // escape is 400 (field "path"), a parameter decoding to something with '/' or NUL is 400 naming it.
   void add(Method method, std::string_view pattern, Handler handler);
+  // Every reply under /api/ carries Cache-Control: no-store.
   Response dispatch(const Request& request) const;
 
  private:
@@ -27,10 +31,15 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
   };
-  static bool match(const Route& route, const std::vector<std::string_view>& path, PathParams& params);
+  Response route(const Request& request) const;
+  static bool match(const Route& route, const std::vector<std::string>& path, PathParams& params);
+  static void check_parameters(const Route& route, const PathParams& params);
 
   std::vector<Route> routes_;
 };
+
+// Percent-decodes one path segment; nullopt for a malformed escape ("%", "%4", "%zz").
+std::optional<std::string> decode_segment(std::string_view segment);
 
 // JSON response helpers used by handlers.
 Response json_response(unsigned status, const std::string& body);

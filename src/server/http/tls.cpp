@@ -19,6 +19,17 @@ namespace {
 
 constexpr long kValiditySeconds = 10L * 365 * 24 * 3600;
 
+// Mozilla's "intermediate" configuration (v5.7) without its DHE suites: TLS 1.2 only with ECDHE key
+// exchange and AEAD ciphers (no CBC, no SHA-1 MACs, no RSA key exchange, which has no forward secrecy),
+// and the three TLS 1.3 suites. Every TLS client of the last decade (curl, OpenSSL 1.0.2+, Python,
+// browsers) has one of these; the agent uses OpenSSL 3 and negotiates TLS 1.3.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kTls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+
 template <class T, void (*Free)(T*)>
 struct Deleter {
   void operator()(T* p) const { Free(p); }
@@ -112,6 +123,14 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const std
   context->set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
                        boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
                        boost::asio::ssl::context::no_tlsv1_1 | boost::asio::ssl::context::single_dh_use);
+  SSL_CTX* native = context->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1 || SSL_CTX_set_ciphersuites(native, kTls13Suites) != 1 ||
+      SSL_CTX_set1_groups_list(native, kGroups) != 1) {
+    return tls_error("cannot set the TLS cipher policy");
+  }
+  // Renegotiation is a denial-of-service lever and nothing here needs it.
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
   // Idle keep-alive connections (one per agent) give their read/write buffers back to the allocator.
   SSL_CTX_set_mode(context->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   // An agent that drops its connection without close_notify is ordinary: treat it as end of stream.

@@ -13,10 +13,10 @@
 namespace balctl::http {
 namespace {
 
-TEST(SplitTarget, DecodesPathAndQuery) {
+TEST(SplitTarget, KeepsThePathEncodedAndDecodesTheQuery) {
   const auto split = split_target("/api/v1/pools/w%65b?force=true&limit=5&x=a%20b");
   ASSERT_TRUE(split);
-  EXPECT_EQ(split->first, "/api/v1/pools/web");
+  EXPECT_EQ(split->first, "/api/v1/pools/w%65b") << "the router decodes each segment after splitting";
   EXPECT_EQ(split->second.at("force"), "true");
   EXPECT_EQ(split->second.at("x"), "a b");
   EXPECT_FALSE(split_target("/bad%zz"));
@@ -88,7 +88,8 @@ TEST(SplitTarget, EdgeCases) {
   ASSERT_TRUE(encoded);
   EXPECT_EQ(encoded->second.at("pool"), "a&b") << "an encoded '&' does not split parameters";
   EXPECT_EQ(encoded->second.at("after"), "10");
-  EXPECT_EQ(split_target("/x%20y")->first, "/x y");
+  EXPECT_EQ(split_target("/x%20y")->first, "/x%20y");
+  EXPECT_EQ(split_target("/pools/web%2Fmembers%2Flb2")->first, "/pools/web%2Fmembers%2Flb2");
   for (const char* bad : {"", "/bad%", "/bad%4", "/q?x=%zz", "http://host/path", "*"}) {
     EXPECT_FALSE(split_target(bad)) << bad;
   }
