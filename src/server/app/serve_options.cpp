@@ -62,10 +62,22 @@ void add_serve_options(CLI::App& command, ServeOptions& o) {
       ->capture_default_str();
   command
       .add_option("--read-timeout-ms", o.read_timeout_ms,
-                  "Deadline for a TLS handshake or a whole request, and idle keep-alive time")
+                  "Deadline for a request body after its head, and idle keep-alive time between requests")
+      ->check(CLI::Range(100, 600'000))
+      ->capture_default_str();
+  command
+      .add_option("--header-timeout-ms", o.header_timeout_ms,
+                  "Deadline for the TLS handshake and first request head of a new connection, and for a "
+                  "later head from its first byte (at most --read-timeout-ms)")
       ->check(CLI::Range(100, 600'000))
       ->capture_default_str();
   command.add_option("--max-connections", o.max_connections, "Open connections accepted at once")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  command
+      .add_option("--max-connections-per-ip", o.max_connections_per_ip,
+                  "Open connections accepted at once from one client address (1 .. --max-connections; "
+                  "a --trusted-proxy is not limited)")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   command.add_option("--trusted-proxy", o.trusted_proxies,
@@ -115,6 +127,10 @@ Status validate(const ServeOptions& o) {
   if (!o.public_url.empty() && o.public_url.rfind("https://", 0) != 0 &&
       o.public_url.rfind("http://", 0) != 0) {
     return Error::invalid("public-url", "--public-url must start with https:// or http://");
+  }
+  if (o.max_connections_per_ip > o.max_connections) {
+    return Error::invalid("max-connections-per-ip", "--max-connections-per-ip must be at most --max-connections (" +
+                                                        std::to_string(o.max_connections) + ")");
   }
   if (auto listen = parse_listen(o.listen); !listen) return listen.error();
   if (auto policy = http::ClientAddressPolicy::make(o.trusted_proxies, o.client_ip_header); !policy) {

@@ -34,7 +34,9 @@ struct ServeOptions {
   std::int64_t dns_check_interval_s = 60;  // each pool's record is read back this often (drift repair)
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t read_timeout_ms = 30'000;
+  std::int64_t header_timeout_ms = 10'000;
   std::int64_t max_connections = 20'000;
+  std::int64_t max_connections_per_ip = 64;
   // Reverse proxies in front of the control plane whose client-address header is believed (off: none).
   std::vector<std::string> trusted_proxies;
   std::string client_ip_header = "X-Forwarded-For";

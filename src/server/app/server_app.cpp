@@ -265,7 +265,9 @@ int run_server(const ServeOptions& options) {
   http::ServerLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(options.max_body_bytes);
   limits.read_timeout = std::chrono::milliseconds(options.read_timeout_ms);
+  limits.header_timeout = std::chrono::milliseconds(options.header_timeout_ms);
   limits.max_connections = static_cast<std::size_t>(options.max_connections);
+  limits.max_connections_per_address = static_cast<std::size_t>(options.max_connections_per_ip);
   auto client_address = http::ClientAddressPolicy::make(options.trusted_proxies, options.client_ip_header);
   if (!client_address) return fail_start(client_address.error());
   http::HttpServer server(io, c.router, tls->context, limits, static_cast<std::size_t>(threads),

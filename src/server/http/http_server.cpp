@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/time.hpp"
+#include "common/validate.hpp"
 #include "server/http/session.hpp"
 
 namespace balctl::http {
@@ -65,17 +66,32 @@ struct HttpServer::Impl {
       return;
     }
     if (state->connections.load() >= state->limits.max_connections) {
-      const auto now = time::steady_ms_now();
-      if (now - last_reject_log_ms >= kRejectLogEveryMs) {
-        spdlog::warn("connection_rejected reason=max_connections limit={}", state->limits.max_connections);
-        last_reject_log_ms = now;
-      }
-      socket.close(ec);
-    } else {
-      state->connections.fetch_add(1);
-      start_session(std::move(socket), state);
+      reject(socket, "max_connections", state->limits.max_connections);
+      return accept();
     }
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return accept();  // already gone
+    const std::string raw_address = endpoint.address().to_string();
+    std::string remote = validate::ip_address(raw_address).value_or(raw_address);
+    // A trusted reverse proxy carries many clients over its connections: it is not capped per address.
+    const bool capped = !state->client_address.is_trusted(remote);
+    if (capped && !state->address_slots.acquire(remote)) {
+      reject(socket, "max_connections_per_ip", state->limits.max_connections_per_address);
+      return accept();
+    }
+    state->connections.fetch_add(1);
+    start_session(std::move(socket), state, std::move(remote), capped);
     accept();
+  }
+
+  void reject(tcp::socket& socket, const char* reason, std::size_t limit) {
+    const auto now = time::steady_ms_now();
+    if (now - last_reject_log_ms >= kRejectLogEveryMs) {
+      spdlog::warn("connection_rejected reason={} limit={}", reason, limit);
+      last_reject_log_ms = now;
+    }
+    boost::system::error_code ignored;
+    socket.close(ignored);
   }
 
   // Declared before the acceptor so that they are destroyed after it: a pending accept holds a socket

@@ -24,11 +24,17 @@ namespace balctl::http {
 struct ServerLimits {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 * 1024;
-  // Time allowed for a TLS handshake, and for each request to arrive in full (this is also how long an
-  // idle keep-alive connection stays open). Slow or half-open clients are cut off after it.
+  // Time allowed for the TLS handshake and the head of the first request of a connection (counted from
+  // the accept), and for the head of a later one (counted from its first byte): a client that opens
+  // connections and sends nothing, or trickles its headers, loses them after this.
+  std::chrono::milliseconds header_timeout{10'000};
+  // Time allowed for a request body after its head, and how long an idle keep-alive connection stays
+  // open between requests.
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 20'000;
+  // Open connections per client (TCP peer) address; a trusted proxy is not limited.
+  std::size_t max_connections_per_address = 64;
 };
 
 class HttpServer {

@@ -6,6 +6,7 @@
 
 #include "common/json.hpp"
 #include "server/app/serve_options.hpp"
+#include "server/http/address_slots.hpp"
 #include "server/http/api_error.hpp"
 #include "server/http/client_address.hpp"
 #include "server/http/message.hpp"
@@ -73,6 +74,31 @@ TEST(ServeOptions, CombinationsAreChecked) {
   app::ServeOptions url;
   url.public_url = "ftp://x";
   EXPECT_EQ(app::validate(url).error().field, "public-url");
+}
+
+TEST(ServeOptions, PerAddressCapIsAtMostTheConnectionCap) {
+  app::ServeOptions options;
+  options.data_dir = "/tmp/x";
+  options.max_connections = 10;
+  options.max_connections_per_ip = 10;
+  EXPECT_TRUE(app::validate(options).ok());
+  options.max_connections_per_ip = 11;
+  EXPECT_EQ(app::validate(options).error().field, "max-connections-per-ip");
+}
+
+TEST(AddressSlots, EachAddressHasItsOwnCap) {
+  AddressSlots slots(2);
+  EXPECT_TRUE(slots.acquire("127.0.0.2"));
+  EXPECT_TRUE(slots.acquire("127.0.0.2"));
+  EXPECT_FALSE(slots.acquire("127.0.0.2")) << "the third from one address";
+  EXPECT_TRUE(slots.acquire("127.0.0.3")) << "another address is not affected";
+  slots.release("127.0.0.2");
+  EXPECT_EQ(slots.held("127.0.0.2"), 1u);
+  EXPECT_TRUE(slots.acquire("127.0.0.2")) << "a closed connection gives its slot back";
+  slots.release("127.0.0.3");
+  EXPECT_EQ(slots.held("127.0.0.3"), 0u);
+  slots.release("127.0.0.9");  // unknown: ignored
+  EXPECT_EQ(slots.held("127.0.0.9"), 0u);
 }
 
 TEST(SplitTarget, EdgeCases) {
