@@ -1,9 +1,10 @@
 // Agent-facing routes: enrolment (key in the body) and heartbeat (member secret as bearer token).
 #pragma once
 
-#include <filesystem>
+#include <memory>
 #include <string>
 
+#include "server/api/agent_binary.hpp"
 #include "server/fleet/enrolment.hpp"
 #include "server/http/router.hpp"
 #include "server/liveness/heartbeat_service.hpp"
@@ -16,7 +17,7 @@ struct AgentApi {
   // PEM of the self-signed certificate, served at /api/v1/agent/ca.pem so an agent that enrolled with a
   // pinned key can verify the server normally afterwards; empty when the server has a CA-issued one.
   std::string self_signed_certificate;
-  std::filesystem::path agent_binary;  // served at /api/v1/agent/download
+  std::shared_ptr<AgentBinary> agent_binary;  // served at /api/v1/agent/download
 };
 
 void add_agent_routes(http::Router& router, const AgentApi& api);

@@ -1,4 +1,3 @@
-#include "common/files.hpp"
 #include "common/protocol.hpp"
 #include "common/version.hpp"
 #include "server/api/agent_assets.hpp"
@@ -44,18 +43,26 @@ void add_agent_routes(http::Router& router, const AgentApi& api) {
   });
 
   router.add(Method::get, "/api/v1/agent/download", [api](const Request&, const PathParams&) {
-    constexpr std::size_t kMaxAgentBytes = 64 << 20;
-    auto binary = files::read(api.agent_binary, kMaxAgentBytes);
+    auto slot = api.agent_binary->try_start_download();
+    if (!slot) {
+      auto busy = http::error_response(503, "too_many_downloads",
+                                       std::to_string(api.agent_binary->max_downloads()) +
+                                           " agent downloads are in progress; retry in a few seconds");
+      busy.headers.emplace_back("Retry-After", "5");
+      return busy;
+    }
+    auto binary = api.agent_binary->contents();
     if (!binary) {
       throw http::ApiError(404, "agent_not_available",
-                           "no agent binary at " + api.agent_binary.string() +
+                           "no agent binary at " + api.agent_binary->path().string() +
                                " on this control plane; build balctl-agent or start with --agent-binary");
     }
     http::Response response;
     response.content_type = "application/octet-stream";
     response.headers.emplace_back("Content-Disposition", "attachment; filename=balctl-agent");
     response.headers.emplace_back("X-Balctl-Version", kVersion);
-    response.body = std::move(*binary);
+    response.shared_body = std::move(*binary);
+    response.hold_until_written = std::move(slot);
     return response;
   });
 

@@ -247,8 +247,9 @@ int run_server(const ServeOptions& options) {
   if (auto status = c.failover->start(); !status) return fail_start(status.error());
   api::add_system_routes(c.router);
   api::add_agent_routes(c.router, api::AgentApi{*c.enrolment, *c.heartbeats, tls->certificate,
-                                                options.agent_binary.empty() ? api::default_agent_binary()
-                                                                             : options.agent_binary});
+                                                std::make_shared<api::AgentBinary>(
+                                                    options.agent_binary.empty() ? api::default_agent_binary()
+                                                                                 : options.agent_binary)});
   const api::AdminApi admin{c.tokens, *c.fleet, c.events, *c.dns, *c.failover, *c.alerts};
   api::add_pool_routes(c.router, admin);
   api::add_member_routes(c.router, admin);

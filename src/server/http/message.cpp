@@ -53,7 +53,7 @@ std::string response_head(const Response& response, bool keep_alive) {
     head += value;
   }
   head += "\r\nContent-Length: ";
-  head += std::to_string(response.body.size());
+  head += std::to_string(response.body_view().size());
   if (!keep_alive) head += "\r\nConnection: close";
   head += "\r\n\r\n";
   return head;

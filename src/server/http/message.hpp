@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,13 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A large immutable body shared by many responses (the agent binary), written without a copy and kept
+  // alive until written; when set, `body` is not sent.
+  std::shared_ptr<const std::string> shared_body;
+  // Held until the response has been written or the connection dropped (a slot of a concurrency cap).
+  std::shared_ptr<const void> hold_until_written;
+
+  std::string_view body_view() const { return shared_body ? std::string_view(*shared_body) : body; }
 };
 
 // The status line and headers of `response` (Server, Content-Type, its own headers, Content-Length, and

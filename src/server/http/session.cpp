@@ -243,12 +243,17 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     // Over TLS, tell browsers to keep using it (a year, as Mozilla recommends).
     if constexpr (kTls) response.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
     head_ = response_head(response, keep_alive);
+    shared_body_ = std::move(response.shared_body);
+    hold_ = std::move(response.hold_until_written);
     body_ = std::move(response.body);
-    if (body_.size() <= kInlineBodyBytes) {
+    if (shared_body_) {
+      body_ = std::string();
+    } else if (body_.size() <= kInlineBodyBytes) {
       head_ += body_;
       body_ = std::string();
     }
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+    const std::string_view body = shared_body_ ? std::string_view(*shared_body_) : std::string_view(body_);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body.data(), body.size())};
     arm_deadline(state_->limits.write_timeout);
     asio::async_write(stream_, buffers,
                       beast::bind_front_handler(&Session::on_write, this->shared_from_this(), keep_alive));
@@ -257,6 +262,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   void on_write(bool keep_alive, beast::error_code ec, std::size_t) {
     head_ = std::string();
     body_ = std::string();
+    shared_body_.reset();
+    hold_.reset();
     if (timed_out_) return fail(beast::error::timeout, "write");
     if (ec) return fail(ec, "write");
     if (drain_after_write_ || !keep_alive) return do_close();
@@ -344,6 +351,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string head_;  // status line, headers and (when small) the body of the response being written
   std::string body_;  // a large body, written after head_ without a copy
+  std::shared_ptr<const std::string> shared_body_;  // or one shared with other connections
+  std::shared_ptr<const void> hold_;                  // released when the response is written
   std::unique_ptr<std::array<char, kDrainChunk>> drain_;  // only allocated when closing
   std::size_t drained_ = 0;
   bool idle_ = false;
