@@ -24,7 +24,8 @@ Result<std::shared_ptr<const std::string>> AgentBinary::contents() {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path_, ec);
   const auto mtime = ec ? std::filesystem::file_time_type{} : std::filesystem::last_write_time(path_, ec);
-  if (ec) return Error::not_found("agent_not_available", "cannot read " + path_.string() + ": " + ec.message());
+  if (ec)
+    return Error::not_found("agent_not_available", "cannot read " + path_.string() + ": " + ec.message());
   std::lock_guard lock(mutex_);
   if (cached_ && size == cached_size_ && mtime == cached_mtime_) return cached_;
   // Read under the lock: concurrent first downloads wait for one read instead of each making a copy.

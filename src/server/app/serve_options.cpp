@@ -129,8 +129,9 @@ Status validate(const ServeOptions& o) {
     return Error::invalid("public-url", "--public-url must start with https:// or http://");
   }
   if (o.max_connections_per_ip > o.max_connections) {
-    return Error::invalid("max-connections-per-ip", "--max-connections-per-ip must be at most --max-connections (" +
-                                                        std::to_string(o.max_connections) + ")");
+    return Error::invalid("max-connections-per-ip",
+                          "--max-connections-per-ip must be at most --max-connections (" +
+                              std::to_string(o.max_connections) + ")");
   }
   if (auto listen = parse_listen(o.listen); !listen) return listen.error();
   if (auto policy = http::ClientAddressPolicy::make(o.trusted_proxies, o.client_ip_header); !policy) {

@@ -253,7 +253,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       body_ = std::string();
     }
     const std::string_view body = shared_body_ ? std::string_view(*shared_body_) : std::string_view(body_);
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body.data(), body.size())};
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+                                                    asio::buffer(body.data(), body.size())};
     arm_deadline(state_->limits.write_timeout);
     asio::async_write(stream_, buffers,
                       beast::bind_front_handler(&Session::on_write, this->shared_from_this(), keep_alive));
@@ -351,8 +352,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string head_;  // status line, headers and (when small) the body of the response being written
   std::string body_;  // a large body, written after head_ without a copy
-  std::shared_ptr<const std::string> shared_body_;  // or one shared with other connections
-  std::shared_ptr<const void> hold_;                  // released when the response is written
+  std::shared_ptr<const std::string> shared_body_;        // or one shared with other connections
+  std::shared_ptr<const void> hold_;                      // released when the response is written
   std::unique_ptr<std::array<char, kDrainChunk>> drain_;  // only allocated when closing
   std::size_t drained_ = 0;
   bool idle_ = false;
@@ -366,7 +367,8 @@ void start_session(tcp::socket socket, const std::shared_ptr<ServerState>& state
   beast::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   if (state->tls) {
-    std::make_shared<Session<TlsStream>>(std::move(socket), state, std::move(remote), holds_address_slot)->start();
+    std::make_shared<Session<TlsStream>>(std::move(socket), state, std::move(remote), holds_address_slot)
+        ->start();
   } else {
     std::make_shared<Session<tcp::socket>>(std::move(socket), state, std::move(remote), holds_address_slot)
         ->start();

@@ -25,7 +25,10 @@ class SessionControl {
 struct ServerState {
   ServerState(const Router& r, ServerLimits l, std::shared_ptr<boost::asio::ssl::context> t,
               ClientAddressPolicy c)
-      : router(r), limits(l), tls(std::move(t)), client_address(std::move(c)),
+      : router(r),
+        limits(l),
+        tls(std::move(t)),
+        client_address(std::move(c)),
         address_slots(l.max_connections_per_address) {}
 
   const Router& router;

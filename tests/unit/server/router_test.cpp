@@ -51,9 +51,8 @@ TEST(Router, UnexpectedExceptionIs500NotACrash) {
 TEST(Router, EncodedSlashIsPartOfTheSegmentNotASeparator) {
   Router router;
   int member_deletes = 0;
-  router.add(Method::del, "/api/v1/pools/{pool}", [](const Request&, const PathParams&) {
-    return json_response(200, "pool");
-  });
+  router.add(Method::del, "/api/v1/pools/{pool}",
+             [](const Request&, const PathParams&) { return json_response(200, "pool"); });
   router.add(Method::del, "/api/v1/pools/{pool}/members/{host}",
              [&member_deletes](const Request&, const PathParams&) {
                ++member_deletes;
@@ -70,9 +69,8 @@ TEST(Router, EncodedSlashIsPartOfTheSegmentNotASeparator) {
 
 TEST(Router, SegmentsAreDecodedAfterSplitting) {
   Router router;
-  router.add(Method::get, "/api/v1/pools/{pool}", [](const Request&, const PathParams& params) {
-    return json_response(200, params.at("pool"));
-  });
+  router.add(Method::get, "/api/v1/pools/{pool}",
+             [](const Request&, const PathParams& params) { return json_response(200, params.at("pool")); });
   EXPECT_EQ(router.dispatch(make_request(Method::get, "/api/v1/pools/w%65b")).body, "web");
   EXPECT_EQ(router.dispatch(make_request(Method::get, "/%61pi/v1/pools/a%20b")).body, "a b")
       << "literal segments match after decoding too";
@@ -88,10 +86,10 @@ TEST(Router, SegmentsAreDecodedAfterSplitting) {
 
 TEST(Router, ApiRepliesAreNotStoredByCaches) {
   Router router;
-  router.add(Method::post, "/api/v1/tokens", [](const Request&, const PathParams&) {
-    return json_response(201, R"({"token":"secret"})");
-  });
-  router.add(Method::get, "/healthz", [](const Request&, const PathParams&) { return json_response(200, "{}"); });
+  router.add(Method::post, "/api/v1/tokens",
+             [](const Request&, const PathParams&) { return json_response(201, R"({"token":"secret"})"); });
+  router.add(Method::get, "/healthz",
+             [](const Request&, const PathParams&) { return json_response(200, "{}"); });
   const auto has_no_store = [](const Response& response) {
     for (const auto& [name, value] : response.headers)
       if (name == "Cache-Control" && value == "no-store") return true;
@@ -106,8 +104,10 @@ TEST(DecodeSegment, EscapesAndMalformedOnes) {
   EXPECT_EQ(decode_segment("a%2Fb"), std::optional<std::string>("a/b"));
   EXPECT_EQ(decode_segment("%41%62"), std::optional<std::string>("Ab"));
   EXPECT_EQ(decode_segment(""), std::optional<std::string>(""));
-  EXPECT_EQ(decode_segment("plain+text"), std::optional<std::string>("plain+text")) << "'+' is not a space in a path";
-  for (const char* bad : {"%", "%4", "x%g0", "%0g"}) EXPECT_FALSE(decode_segment(bad)) << bad;
+  EXPECT_EQ(decode_segment("plain+text"), std::optional<std::string>("plain+text"))
+      << "'+' is not a space in a path";
+  for (const char* bad : {"%", "%4", "x%g0", "%0g"})
+    EXPECT_FALSE(decode_segment(bad)) << bad;
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ std::set<std::string> offered_ciphers(SSL_CTX* context) {
   SSL* ssl = SSL_new(context);
   std::set<std::string> names;
   const STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl);
-  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) names.insert(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i)
+    names.insert(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
   SSL_free(ssl);
   return names;
 }
@@ -31,8 +32,9 @@ TEST(TlsPolicy, OnlyEcdheAeadInTls12AndTheTls13Suites) {
   SSL_CTX* native = (*context)->native_handle();
   EXPECT_EQ(SSL_CTX_get_min_proto_version(native), TLS1_2_VERSION);
   const auto names = offered_ciphers(native);
-  for (const char* wanted : {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
-                             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+  for (const char* wanted :
+       {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305",
+        "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
     EXPECT_EQ(names.count(wanted), 1u) << wanted;
   }
   for (const char* refused : {"AES128-SHA", "AES256-SHA256", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA",
