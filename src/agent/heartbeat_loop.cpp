@@ -94,6 +94,7 @@ Status HeartbeatLoop::send() {
     prober_->restore(std::move(heartbeat.probe_results));
     return reply.error();
   }
+  for (const auto& reason : reply->ignored_probes) spdlog::warn("probe_ignored reason=\"{}\"", reason);
   if (!reply->probes.empty()) prober_->submit(reply->probes);
   interval_ = std::chrono::milliseconds(std::clamp(reply->interval_ms, kMinIntervalMs, kMaxIntervalMs));
   backoff_.set_base(interval_);

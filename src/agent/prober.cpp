@@ -14,8 +14,9 @@ Prober::~Prober() { workers_.stop(); }
 bool Prober::run(const protocol::ProbeTask& task, const std::string& bind_address) {
   if (task.ports.empty()) return false;
   const auto timeout = std::chrono::milliseconds(task.timeout_ms);
+  const auto spacing = std::chrono::milliseconds(task.spacing_ms);
   for (const int port : task.ports) {
-    if (!tcp_connects(task.target, port, timeout, bind_address)) return false;
+    if (!tcp_connects_any(task.target, port, task.attempts, spacing, timeout, bind_address)) return false;
   }
   return true;
 }

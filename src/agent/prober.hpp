@@ -23,7 +23,7 @@ class Prober {
   // Puts results back when the heartbeat carrying them failed.
   void restore(std::vector<protocol::ProbeResult> results);
 
-  // One probe, synchronously: reachable when every port accepts a connection.
+  // One probe, synchronously: reachable when every port accepts one of the task's raced connects.
   static bool run(const protocol::ProbeTask& task, const std::string& bind_address);
 
  private:

@@ -69,6 +69,27 @@ HaproxyRow read_row(json::FieldReader& r) {
   return row;
 }
 
+// A task the agent cannot run as asked fails its own reader only (see ignored_probes).
+ProbeTask read_probe(json::FieldReader& p) {
+  ProbeTask task;
+  task.id = p.required_int("id", 1, kMaxCounter);
+  task.target = p.required_string("target", 15);
+  if (p.ok() && !validate::ipv4(task.target)) p.fail("target", "field '" + p.path_of("target") + "' must be an IPv4 address");
+  task.timeout_ms = p.optional_int("timeout_ms", kMinProbeTimeoutMs, kMaxProbeTimeoutMs).value_or(500);
+  task.attempts = static_cast<int>(p.optional_int("attempts", 1, kMaxProbeAttempts).value_or(1));
+  task.spacing_ms = p.optional_int("spacing_ms", 0, kMaxProbeSpacingMs).value_or(0);
+  if (const auto* ports = p.optional_array("ports", 16)) {
+    for (const auto& port : *ports) {
+      if (!port.is_int64() || port.get_int64() < 1 || port.get_int64() > 65535) {
+        p.fail("ports", "field '" + p.path_of("ports") + "' must hold TCP port numbers");
+        break;
+      }
+      task.ports.push_back(static_cast<int>(port.get_int64()));
+    }
+  }
+  return task;
+}
+
 HaproxyReport read_haproxy(json::FieldReader& parent) {
   HaproxyReport report;
   const auto* object = parent.optional_object("haproxy");
@@ -288,7 +309,8 @@ boost::json::object to_json(const HeartbeatResponse& response) {
     for (const auto& p : response.probes) {
       boost::json::array ports;
       for (const int port : p.ports) ports.push_back(port);
-      probes.push_back({{"id", p.id}, {"target", p.target}, {"ports", std::move(ports)}, {"timeout_ms", p.timeout_ms}});
+      probes.push_back({{"id", p.id}, {"target", p.target}, {"ports", std::move(ports)}, {"timeout_ms", p.timeout_ms},
+                        {"attempts", p.attempts}, {"spacing_ms", p.spacing_ms}});
     }
     out["probes"] = std::move(probes);
   }
@@ -300,23 +322,22 @@ Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& ob
   HeartbeatResponse response;
   response.interval_ms = r.required_int("interval_ms", kMinIntervalMs, kMaxIntervalMs);
   if (const auto* jobs = r.optional_array("jobs", 1000)) response.jobs = *jobs;
-  response.probes = read_objects<ProbeTask>(r, "probes", kMaxProbes, [](json::FieldReader& p) {
-    ProbeTask task;
-    task.id = p.required_int("id", 1, kMaxCounter);
-    task.target = p.required_string("target", 15);
-    if (p.ok() && !validate::ipv4(task.target)) p.fail("target", "field 'target' must be an IPv4 address");
-    task.timeout_ms = p.optional_int("timeout_ms", 50, 5000).value_or(500);
-    if (const auto* ports = p.optional_array("ports", 16)) {
-      for (const auto& port : *ports) {
-        if (!port.is_int64() || port.get_int64() < 1 || port.get_int64() > 65535) {
-          p.fail("ports", "field 'ports' must hold TCP port numbers");
-          break;
-        }
-        task.ports.push_back(static_cast<int>(port.get_int64()));
+  if (const auto* probes = r.optional_array("probes", kMaxProbes)) {
+    for (std::size_t i = 0; i < probes->size(); ++i) {
+      const std::string key = "probes[" + std::to_string(i) + "]";
+      if (!(*probes)[i].is_object()) {
+        response.ignored_probes.push_back("field '" + key + "' must be an object");
+        continue;
+      }
+      json::FieldReader p((*probes)[i].get_object(), key);
+      ProbeTask task = read_probe(p);
+      if (p.ok()) {
+        response.probes.push_back(std::move(task));
+      } else {
+        response.ignored_probes.push_back(p.error().message);
       }
     }
-    return task;
-  });
+  }
   return finish(r, std::move(response));
 }
 

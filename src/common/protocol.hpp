@@ -99,8 +99,16 @@ struct ProbeTask {
   std::int64_t id = 0;
   std::string target;  // IPv4 address
   std::vector<int> ports;
-  std::int64_t timeout_ms = 500;
+  std::int64_t timeout_ms = 500;  // each connection attempt
+  // Raced attempts per port and the time between their starts (tcp_connects_any). Absent in JSON from an
+  // older control plane: one attempt, as before.
+  int attempts = 1;
+  std::int64_t spacing_ms = 0;
 };
+inline constexpr int kMaxProbeAttempts = 8;
+inline constexpr std::int64_t kMaxProbeSpacingMs = 2000;
+inline constexpr std::int64_t kMinProbeTimeoutMs = 50;
+inline constexpr std::int64_t kMaxProbeTimeoutMs = 10'000;
 struct ProbeResult {
   std::int64_t id = 0;
   bool reachable = false;  // every port accepted a connection
@@ -131,6 +139,9 @@ struct HeartbeatResponse {
   std::int64_t interval_ms = kDefaultIntervalMs;
   boost::json::array jobs;  // job objects; a later milestone gives them a type
   std::vector<ProbeTask> probes;
+  // Probe tasks that were malformed or out of range, as "field 'probes[i]...' reason": skipped (and logged
+  // by the agent) rather than failing the whole reply, so a newer control plane never silences an agent.
+  std::vector<std::string> ignored_probes;
 };
 boost::json::object to_json(const HeartbeatResponse& response);
 Result<HeartbeatResponse> parse_heartbeat_response(const boost::json::object& object);

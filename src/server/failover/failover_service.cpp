@@ -301,10 +301,14 @@ std::string FailoverService::readiness(std::int64_t member_id) {
 }
 
 void FailoverService::probe_from_here(const ProbeRequest& request) {
-  const auto timeout = std::chrono::milliseconds(request.plan.attempt_timeout_ms);
-  const bool submitted = probes_.submit([this, request, timeout] {
+  const bool submitted = probes_.submit([this, request] {
+    // The same raced attempts the agents are asked for (ProbeBoard), so every vantage point judges alike.
+    const auto timeout = std::chrono::milliseconds(request.plan.attempt_timeout_ms);
+    const auto spacing = std::chrono::milliseconds(request.plan.spacing_ms);
     bool reachable = !request.ports.empty();
-    for (const int port : request.ports) reachable = reachable && tcp_connects(request.target_ipv4, port, timeout);
+    for (const int port : request.ports) {
+      reachable = reachable && tcp_connects_any(request.target_ipv4, port, request.plan.attempts, spacing, timeout);
+    }
     Actions actions;
     {
       std::lock_guard lock(engine_mutex_);

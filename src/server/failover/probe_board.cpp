@@ -13,7 +13,8 @@ void ProbeBoard::assign(const ProbeRequest& request, std::int64_t now) {
   while (!pools_.empty() && pools_.begin()->second.second < now) pools_.erase(pools_.begin());
   pools_[request.probe_id] = {request.pool_id, now + kVoteLifetimeMs};
   for (const auto voter : request.voters) {
-    protocol::ProbeTask task{request.probe_id, request.target_ipv4, request.ports, request.plan.attempt_timeout_ms};
+    protocol::ProbeTask task{request.probe_id,       request.target_ipv4,  request.ports,
+                             request.plan.attempt_timeout_ms, request.plan.attempts, request.plan.spacing_ms};
     by_member_[voter].push_back({std::move(task), now + kTaskLifetimeMs});
   }
 }
