@@ -11,6 +11,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 60'000;
+constexpr std::chrono::milliseconds kMinRequestDeadline{1000};
 
 ClientSettings client_settings(const AgentConfig& config, const LoopTiming& timing, const std::atomic<bool>* abort) {
   return ClientSettings{config.api_base, config.ca_cert, {}, false, config.bind_address, timing.request_timeout, abort};
@@ -83,8 +84,13 @@ HeartbeatLoop::Wake HeartbeatLoop::wait_until(Clock::time_point deadline) {
   return Wake::timeout;
 }
 
+std::chrono::milliseconds HeartbeatLoop::request_deadline() const {
+  return std::min(std::max(interval_, kMinRequestDeadline), timing_.request_timeout);
+}
+
 Status HeartbeatLoop::send() {
   apply_pending_config();
+  client_->set_timeout(request_deadline());
   protocol::Heartbeat heartbeat = source_.current();
   heartbeat.agent_version = kVersion;
   heartbeat.seq = ++seq_;
@@ -107,7 +113,20 @@ Status HeartbeatLoop::send() {
   return {};
 }
 
-Status HeartbeatLoop::send_once() { return send(); }
+Status HeartbeatLoop::exchange() {
+  auto status = send();
+  if (status || status.error().code != "timeout") return status;
+  // The request (or its connection) stalled: a lost packet on an established connection waits for a
+  // retransmission, so a new connection with a new handshake is the quicker way through.
+  if (backoff_.failures() == 0) {
+    spdlog::warn("heartbeat_stalled deadline_ms={} retrying_now=true fresh_connection=true",
+                 request_deadline().count());
+  }
+  client_->use_fresh_connection();
+  return send();
+}
+
+Status HeartbeatLoop::send_once() { return exchange(); }
 
 void HeartbeatLoop::after_failure(const Error& error, Clock::time_point now, Clock::time_point& next, bool& probe) {
   const bool new_kind = error.code != last_error_code_;
@@ -135,7 +154,7 @@ void HeartbeatLoop::run() {
     const auto started = Clock::now();
     Clock::time_point next = started + interval_;
     bool probe = false;
-    if (auto status = send(); !status) {
+    if (auto status = exchange(); !status) {
       if (status.error().code == "aborted") return;
       after_failure(status.error(), Clock::now(), next, probe);
     }

@@ -1,6 +1,8 @@
 // The agent's heartbeat schedule: one heartbeat per interval (the server decides the interval), an
 // immediate one when HAProxy changes state, jittered exponential backoff while the control plane fails,
 // and a cheap TCP probe each interval during that backoff so that its return is noticed at once.
+// A heartbeat request gets about one interval (at least 1 s); one that stalls is abandoned and sent again
+// at once on a fresh connection, so a lost packet costs about one interval, not the failover delay.
 #pragma once
 
 #include <atomic>
@@ -31,7 +33,7 @@ class ReportSource {
 struct LoopTiming {
   std::chrono::milliseconds default_interval{protocol::kDefaultIntervalMs};
   std::chrono::milliseconds max_backoff{30'000};
-  std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds request_timeout{5'000};  // upper bound; the deadline is max(interval, 1 s)
   std::chrono::milliseconds probe_timeout{1'000};
 };
 
@@ -50,6 +52,8 @@ class HeartbeatLoop {
  private:
   enum class Wake { stop, now, timeout };
   Status send();
+  Status exchange();  // send(), and once more on a fresh connection after a stall
+  std::chrono::milliseconds request_deadline() const;
   void after_failure(const Error& error, std::chrono::steady_clock::time_point now,
                      std::chrono::steady_clock::time_point& next, bool& probe);
   Wake wait_until(std::chrono::steady_clock::time_point deadline);

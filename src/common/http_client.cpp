@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 namespace balctl {
 
@@ -36,6 +37,7 @@ bool is_tls_failure(CURLcode code) {
 struct HttpClient::Impl {
   HttpClientOptions options;
   CURL* curl = nullptr;
+  bool fresh_connection = false;
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -48,6 +50,13 @@ HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>
 HttpClient::~HttpClient() {
   if (impl_->curl != nullptr) curl_easy_cleanup(impl_->curl);
 }
+
+void HttpClient::set_timeouts(std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout) {
+  impl_->options.connect_timeout = connect_timeout;
+  impl_->options.timeout = timeout;
+}
+
+void HttpClient::use_fresh_connection() { impl_->fresh_connection = true; }
 
 Result<HttpReply> HttpClient::request(std::string_view method, const std::string& url, std::string_view body,
                                       std::string_view bearer_token) {
@@ -73,6 +82,7 @@ Result<HttpReply> HttpClient::request_with_headers(std::string_view method, cons
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (std::exchange(impl_->fresh_connection, false)) curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
   if (!o.ca_cert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_cert.c_str());
   if (!o.pinned_key.empty()) curl_easy_setopt(curl, CURLOPT_PINNEDPUBLICKEY, o.pinned_key.c_str());
   if (o.insecure || !o.pinned_key.empty()) {
@@ -108,6 +118,7 @@ Result<HttpReply> HttpClient::request_with_headers(std::string_view method, cons
     const std::string reason = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
     if (code == CURLE_ABORTED_BY_CALLBACK) return Error{Errc::unavailable, "aborted", "request aborted", {}};
     if (is_tls_failure(code)) return Error{Errc::unavailable, "tls_error", reason, {}};
+    if (code == CURLE_OPERATION_TIMEDOUT) return Error{Errc::unavailable, "timeout", reason, {}};
     return Error{Errc::unavailable, "unreachable", reason, {}};
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);

@@ -40,8 +40,8 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Any HTTP status is a reply; only transport failures (DNS, connect, TLS, timeout) are errors, with
-  // code "unreachable" or "tls_error" and curl's reason in the message.
+  // Any HTTP status is a reply; only transport failures are errors, with code "unreachable" (DNS,
+  // connect), "timeout" (no complete reply within the timeout), or "tls_error", and curl's reason.
   Result<HttpReply> request(std::string_view method, const std::string& url, std::string_view body = {},
                             std::string_view bearer_token = {});
   // The same with arbitrary extra header lines ("X-API-Key: ..."); the body, if any, is sent as
@@ -49,6 +49,12 @@ class HttpClient {
   Result<HttpReply> request_with_headers(std::string_view method, const std::string& url, std::string_view body,
                                          const std::vector<std::string>& headers,
                                          std::string_view content_type = "application/json");
+
+  // Changes the timeouts of later requests (the agent's follow the heartbeat interval).
+  void set_timeouts(std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout);
+  // The next request opens a new connection instead of reusing the kept-alive one (which may be the one
+  // that just stalled: a lost packet on it costs a retransmission timeout, a new handshake does not).
+  void use_fresh_connection();
 
  private:
   struct Impl;

@@ -8,13 +8,17 @@
 namespace balctl::agent {
 namespace {
 
+std::chrono::milliseconds connect_timeout_for(std::chrono::milliseconds timeout) {
+  return std::min(timeout, std::chrono::milliseconds(3000));
+}
+
 HttpClientOptions http_options(const ClientSettings& s) {
   HttpClientOptions options;
   options.ca_cert = s.ca_cert;
   options.pinned_key = s.pinned_key;
   options.insecure = s.insecure;
   options.bind_address = s.bind_address;
-  options.connect_timeout = std::min(s.timeout, std::chrono::milliseconds(3000));
+  options.connect_timeout = connect_timeout_for(s.timeout);
   options.timeout = s.timeout;
   options.abort = s.abort;
   return options;
@@ -55,6 +59,12 @@ Error http_error(const HttpReply& reply) {
 
 ControlPlaneClient::ControlPlaneClient(ClientSettings settings)
     : settings_(std::move(settings)), http_(http_options(settings_)) {}
+
+void ControlPlaneClient::set_timeout(std::chrono::milliseconds timeout) {
+  if (timeout == settings_.timeout) return;
+  settings_.timeout = timeout;
+  http_.set_timeouts(connect_timeout_for(timeout), timeout);
+}
 
 Result<boost::json::object> ControlPlaneClient::post(const std::string& path, const boost::json::object& body,
                                                      const std::string& token) {

@@ -29,6 +29,11 @@ class ControlPlaneClient {
   // GET of a small text resource (the server's certificate during enrolment).
   Result<std::string> fetch_text(const std::string& path);
 
+  // Later requests give up after `timeout` (the heartbeat loop keeps it at about one interval).
+  void set_timeout(std::chrono::milliseconds timeout);
+  // The next request opens a new TCP+TLS connection rather than reusing the kept-alive one.
+  void use_fresh_connection() { http_.use_fresh_connection(); }
+
   const ClientSettings& settings() const { return settings_; }
 
  private:
