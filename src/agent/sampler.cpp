@@ -18,13 +18,23 @@ namespace {
 constexpr std::chrono::milliseconds kSocketTimeout{400};
 // While a pidfd reports HAProxy's exit the instant it happens, polling is only a safety net.
 constexpr std::chrono::milliseconds kProbeIntervalWithExitWatch{1000};
+constexpr const char* kDefaultSocket = "/run/haproxy/admin.sock";
+
+collectors::StateProbeSettings probe_settings(const SamplerSettings& s) {
+  collectors::StateProbeSettings out{s.haproxy_unit, s.haproxy_pidfile, "/proc", s.use_systemd};
+  out.stats_socket = s.haproxy_socket;
+  // A pidfile or a socket path of the operator's own names our HAProxy; only with neither configured may
+  // a process merely called "haproxy" be taken for it.
+  out.scan_by_name = s.haproxy_pidfile.empty() && s.haproxy_socket == kDefaultSocket;
+  return out;
+}
 
 }  // namespace
 
 struct Sampler::Collectors {
   explicit Collectors(const SamplerSettings& s)
       : host("/proc", "/etc", s.slow_facts_interval),
-        probe(collectors::StateProbeSettings{s.haproxy_unit, s.haproxy_pidfile, "/proc", s.use_systemd}) {}
+        probe(probe_settings(s)) {}
   collectors::HostCollector host;       // collect thread (and collect_now before start)
   collectors::HaproxyStateProbe probe;  // probe thread (and collect_now before start)
 };
@@ -63,12 +73,17 @@ protocol::Heartbeat Sampler::current() {
 }
 
 void Sampler::collect_now() {
-  apply_probe(collectors_->probe.probe(), collectors_->probe.detail());
+  const auto state = collectors_->probe.probe();
+  apply_probe(state, collectors_->probe.detail(), collectors_->probe.found_by());
   collect_host_and_stats();
 }
 
-bool Sampler::apply_probe(protocol::HaproxyState state, const std::string& detail) {
+bool Sampler::apply_probe(protocol::HaproxyState state, const std::string& detail, const std::string& found_by) {
   std::lock_guard lock(snapshot_mutex_);
+  if (snapshot_.haproxy.found_by != found_by && state == protocol::HaproxyState::running) {
+    spdlog::info("haproxy_found by=\"{}\" detail=\"{}\"", found_by, detail);
+  }
+  snapshot_.haproxy.found_by = found_by;
   if (snapshot_.haproxy.state == state) return false;
   spdlog::info("haproxy_state_changed from={} to={} detail=\"{}\"", protocol::to_string(snapshot_.haproxy.state),
                protocol::to_string(state), detail);
@@ -77,6 +92,7 @@ bool Sampler::apply_probe(protocol::HaproxyState state, const std::string& detai
   if (state != protocol::HaproxyState::running) {
     snapshot_.haproxy.rows.clear();
     snapshot_.haproxy.uptime_s.reset();
+    snapshot_.haproxy.stats_error.clear();
   }
   return true;
 }
@@ -105,6 +121,22 @@ void Sampler::collect_host_and_stats() {
   std::lock_guard lock(snapshot_mutex_);
   // The probe thread may have seen a change while we were reading; its state wins.
   fresh.haproxy.state = snapshot_.haproxy.state;
+  fresh.haproxy.found_by = snapshot_.haproxy.found_by;
+  const bool running = fresh.haproxy.state == protocol::HaproxyState::running;
+  if (running) {
+    // Running but mute: a degraded state of its own ("running, stats unavailable: ..."), logged when it
+    // starts, changes or ends, not at every read.
+    fresh.haproxy.stats_error =
+        stats ? collectors::stats_error_for(fresh.haproxy.state, *stats) : snapshot_.haproxy.stats_error;
+    if (fresh.haproxy.stats_error != snapshot_.haproxy.stats_error) {
+      if (fresh.haproxy.stats_error.empty()) {
+        spdlog::info("haproxy_stats_available socket={}", settings_.haproxy_socket);
+      } else {
+        spdlog::warn("haproxy_stats_unavailable socket={} reason=\"{}\"", settings_.haproxy_socket,
+                     fresh.haproxy.stats_error);
+      }
+    }
+  }
   if (stats) {
     fresh.haproxy.detail = stats->detail.empty() ? snapshot_.haproxy.detail : stats->detail;
     if (fresh.haproxy.state == protocol::HaproxyState::running) {
@@ -147,7 +179,7 @@ void Sampler::probe_loop() {
       if (stopping_) return;
     }
     const auto state = collectors_->probe.probe();
-    if (apply_probe(state, collectors_->probe.detail()) && on_change_) on_change_();
+    if (apply_probe(state, collectors_->probe.detail(), collectors_->probe.found_by()) && on_change_) on_change_();
   }
 }
 

@@ -48,7 +48,7 @@ class Sampler final : public ReportSource {
   void probe_loop();
   void collect_host_and_stats();
   // Records a probed state; true when it differs from the last one.
-  bool apply_probe(protocol::HaproxyState state, const std::string& detail);
+  bool apply_probe(protocol::HaproxyState state, const std::string& detail, const std::string& found_by);
 
   SamplerSettings settings_;
   std::unique_ptr<Collectors> collectors_;

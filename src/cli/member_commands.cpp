@@ -64,14 +64,36 @@ void print_issued_key(const boost::json::object& reply) {
             << "Install the agent on the member, as root:\n  " << text(reply, "install_command") << "\n";
 }
 
+// "running 2.6.12", or the degraded "running, stats unavailable: <reason>" the server spells out (a
+// server without `display` gets the plain state).
+std::string haproxy_summary(const boost::json::object& haproxy) {
+  const auto* display = haproxy.if_contains("display");
+  std::string out = display != nullptr && display->is_string() && !display->get_string().empty()
+                        ? std::string(display->get_string())
+                        : text(haproxy, "state");
+  const std::string version = text(haproxy, "version");
+  return version == "-" ? out : out + " " + version;
+}
+
+// "pidfile /run/haproxy.pid" etc. from the member's last full report; empty when it does not say.
+std::string found_by(const boost::json::object& m) {
+  const auto* report = m.if_contains("report");
+  if (report == nullptr || !report->is_object()) return {};
+  const auto* haproxy = report->as_object().if_contains("haproxy");
+  if (haproxy == nullptr || !haproxy->is_object()) return {};
+  const auto* how = haproxy->as_object().if_contains("found_by");
+  return how != nullptr && how->is_string() ? std::string(how->get_string()) : std::string();
+}
+
 void print_member(const boost::json::object& m) {
   std::cout << text(m, "hostname") << " in pool " << text(m, "pool") << "\n"
             << "  role " << text(m, "role") << ", status " << text(m, "status") << ", last heartbeat "
             << age(m.if_contains("last_heartbeat_age_ms")) << " ago\n"
             << "  address " << text(m, "ipv4") << ", allowed egress " << text(m, "egress_ip") << ", seen from "
             << text(m, "source_ip") << "\n"
-            << "  agent " << text(m, "agent_version") << ", HAProxy " << text(m.at("haproxy").as_object(), "state")
-            << " " << text(m.at("haproxy").as_object(), "version") << "\n";
+            << "  agent " << text(m, "agent_version") << ", HAProxy " << haproxy_summary(m.at("haproxy").as_object())
+            << "\n";
+  if (const auto how = found_by(m); !how.empty()) std::cout << "  HAProxy process found by " << how << "\n";
   const auto* report = m.if_contains("report");
   if (report == nullptr || !report->is_object()) return;
   const auto* haproxy = report->as_object().if_contains("haproxy");
@@ -120,7 +142,7 @@ void add_member_commands(CLI::App& app, CommandContext& ctx) {
                     const auto& m = item.as_object();
                     table.add({text(m, "hostname"), text(m, "role"), text(m, "status"),
                                age(m.if_contains("last_heartbeat_age_ms")), text(m, "ipv4"),
-                               text(m.at("haproxy").as_object(), "state"), text(m, "agent_version"),
+                               haproxy_summary(m.at("haproxy").as_object()), text(m, "agent_version"),
                                text(m, "failover_ready")});
                   }
                   table.print(std::cout);

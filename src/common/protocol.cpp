@@ -74,7 +74,9 @@ ProbeTask read_probe(json::FieldReader& p) {
   ProbeTask task;
   task.id = p.required_int("id", 1, kMaxCounter);
   task.target = p.required_string("target", 15);
-  if (p.ok() && !validate::ipv4(task.target)) p.fail("target", "field '" + p.path_of("target") + "' must be an IPv4 address");
+  if (p.ok() && !validate::ipv4(task.target)) {
+    p.fail("target", "field '" + p.path_of("target") + "' must be an IPv4 address");
+  }
   task.timeout_ms = p.optional_int("timeout_ms", kMinProbeTimeoutMs, kMaxProbeTimeoutMs).value_or(500);
   task.attempts = static_cast<int>(p.optional_int("attempts", 1, kMaxProbeAttempts).value_or(1));
   task.spacing_ms = p.optional_int("spacing_ms", 0, kMaxProbeSpacingMs).value_or(0);
@@ -106,6 +108,8 @@ HaproxyReport read_haproxy(json::FieldReader& parent) {
   report.version = r.optional_string("version", 64).value_or("");
   report.uptime_s = r.optional_int("uptime_s", 0, kMaxCounter);
   report.detail = r.optional_string("detail", 512).value_or("");
+  report.stats_error = r.optional_string("stats_error", 512).value_or("");
+  report.found_by = r.optional_string("found_by", 512).value_or("");
   report.rows = read_objects<HaproxyRow>(r, "rows", kMaxHaproxyRows, read_row);
   parent.absorb(r);
   return report;
@@ -228,6 +232,8 @@ boost::json::object to_json(const Heartbeat& hb) {
   if (!hb.haproxy.version.empty()) haproxy["version"] = hb.haproxy.version;
   if (hb.haproxy.uptime_s) haproxy["uptime_s"] = *hb.haproxy.uptime_s;
   if (!hb.haproxy.detail.empty()) haproxy["detail"] = hb.haproxy.detail;
+  if (!hb.haproxy.stats_error.empty()) haproxy["stats_error"] = hb.haproxy.stats_error;
+  if (!hb.haproxy.found_by.empty()) haproxy["found_by"] = hb.haproxy.found_by;
   boost::json::array rows;
   for (const auto& row : hb.haproxy.rows) rows.push_back(row_to_json(row));
   haproxy["rows"] = std::move(rows);

@@ -67,6 +67,12 @@ struct HaproxyReport {
   std::string version;
   std::optional<std::int64_t> uptime_s;
   std::string detail;  // why a part is missing: "stats socket /run/haproxy/admin.sock: permission denied"
+  // HAProxy runs but its stats socket gave nothing: why ("stats socket ...: connection refused"). Shown as
+  // the degraded state "running, stats unavailable: <reason>"; empty when the socket answered.
+  std::string stats_error;
+  // How the agent found the process: "systemd unit haproxy.service", "pidfile PATH", "stats socket PATH",
+  // "process name" (the last only when neither a pidfile nor a stats socket path is configured).
+  std::string found_by;
   std::vector<HaproxyRow> rows;
 };
 

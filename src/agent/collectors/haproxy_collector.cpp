@@ -50,6 +50,11 @@ HaproxyStats read_haproxy_stats(const std::string& socket_path, std::chrono::mil
   return stats;
 }
 
+std::string stats_error_for(protocol::HaproxyState state, const HaproxyStats& stats) {
+  if (state != protocol::HaproxyState::running || stats.answered) return {};
+  return stats.detail.empty() ? std::string("the stats socket gave no reply") : stats.detail;
+}
+
 protocol::HaproxyReport collect_haproxy(HaproxyStateProbe& probe, const std::string& socket_path,
                                         std::chrono::milliseconds budget) {
   protocol::HaproxyReport report;
@@ -60,10 +65,12 @@ protocol::HaproxyReport collect_haproxy(HaproxyStateProbe& probe, const std::str
     report.version = std::move(stats.version);
     report.uptime_s = stats.uptime_s;
     report.rows = std::move(stats.rows);
+    report.stats_error = stats_error_for(report.state, stats);
     detail = std::move(stats.detail);
   }
   // What went wrong with the socket comes first: the 512-byte cap must not cut it off.
   add_detail(detail, probe.detail());
+  report.found_by = probe.found_by();
   report.detail = clean_text(detail, kMaxDetailBytes);
   return report;
 }

@@ -28,6 +28,10 @@ struct HaproxyStats {
   bool answered = false;  // the socket answered "show info"
 };
 
+// Why HAProxy counts as "running, stats unavailable": running while its socket did not answer "show
+// info" (then the reason), else empty. A stopped HAProxy is not degraded, it is down.
+std::string stats_error_for(protocol::HaproxyState state, const HaproxyStats& stats);
+
 // Runs "show info" then "show stat" on `socket_path`, both within `budget` in total.
 HaproxyStats read_haproxy_stats(const std::string& socket_path,
                                 std::chrono::milliseconds budget = kStatsBudget);

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "agent/collectors/haproxy_parsers.hpp"
+#include "agent/collectors/haproxy_socket.hpp"
 #include "agent/collectors/systemd_units.hpp"
 #include "agent/collectors/text.hpp"
 
@@ -20,6 +22,18 @@ using protocol::HaproxyState;
 constexpr int kScanEvery = 5;        // probes; at 200 ms per probe: one /proc scan a second
 constexpr long kMaxPid = 4'194'304;  // PID_MAX_LIMIT on 64-bit Linux
 constexpr std::size_t kMaxBinaries = 32;
+// The probe runs every 200 ms; asking for the PID must stay far inside that.
+constexpr std::chrono::milliseconds kPidQueryTimeout{100};
+
+// The parent PID in /proc/PID/stat text ("1234 (haproxy) S 1200 ..."), or 0.
+long parent_pid(std::string_view stat) {
+  const auto close = stat.rfind(')');
+  if (close == std::string_view::npos || close + 4 >= stat.size()) return 0;
+  std::string_view rest = stat.substr(close + 4);  // after ") S "
+  long ppid = 0;
+  std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
+  return ppid;
+}
 
 std::vector<std::string> default_binaries() {
   std::vector<std::string> out;
@@ -131,6 +145,7 @@ HaproxyState HaproxyStateProbe::probe_systemd() {
     detail_ = unit.error().message;
     return HaproxyState::unknown;
   }
+  found_by_ = "systemd unit " + settings_.unit;
   detail_ =
       "systemd " + settings_.unit + ": LoadState=" + unit->load_state + " ActiveState=" + unit->active_state;
   const auto state = state_from_systemd(unit->load_state, unit->active_state);
@@ -181,8 +196,44 @@ bool HaproxyStateProbe::haproxy_installed() const {
   return false;
 }
 
+// "show info" names the process serving the socket: in master-worker mode a worker, replaced at every
+// reload, so its master is taken when the parent is a haproxy too.
+std::optional<long> HaproxyStateProbe::ask_socket_for_pid() {
+  if (asks_skipped_ > 0) {
+    --asks_skipped_;
+    return std::nullopt;
+  }
+  auto fail = [this](std::string why) -> std::optional<long> {
+    socket_error_ = std::move(why);
+    asks_skipped_ = kScanEvery - 1;
+    return std::nullopt;
+  };
+  auto reply = query_stats_socket(settings_.stats_socket, "show info", kPidQueryTimeout, 64 * 1024);
+  if (!reply) return fail(reply.error().message);
+  auto info = parse_show_info(*reply);
+  if (!info || !info->pid || *info->pid <= 0) return fail("stats socket " + settings_.stats_socket + " named no PID");
+  const long pid = static_cast<long>(*info->pid);
+  if (!pid_is_haproxy(pid)) {
+    return fail("stats socket " + settings_.stats_socket + ": process " + std::to_string(pid) +
+                " is not a live haproxy here");
+  }
+  socket_error_.clear();
+  auto stat = read_text_file(settings_.proc_root + "/" + std::to_string(pid) + "/stat", 4096);
+  const long parent = stat ? parent_pid(*stat) : 0;
+  return parent > 1 && pid_is_haproxy(parent) ? parent : pid;
+}
+
+std::optional<HaproxyState> HaproxyStateProbe::probe_known_pid(long pid, const std::string& how) {
+  if (pid <= 0 || !pid_is_haproxy(pid)) return std::nullopt;
+  watch_exit(pid);
+  found_by_ = how;
+  detail_ = how + ": process " + std::to_string(pid) + " is haproxy";
+  return HaproxyState::running;
+}
+
 HaproxyState HaproxyStateProbe::not_running(std::string why) {
   watch_exit(0);
+  found_by_.clear();
   detail_ = std::move(why);
   if (settings_.pidfile.empty() && !haproxy_installed()) {
     detail_ += "; no haproxy executable installed";
@@ -202,11 +253,28 @@ HaproxyState HaproxyStateProbe::probe_process() {
                          " is not a live haproxy");
     }
     watch_exit(*pid);
+    found_by_ = "pidfile " + settings_.pidfile;
     detail_ = "pidfile " + settings_.pidfile + ": process " + std::to_string(*pid) + " is haproxy";
     return HaproxyState::running;
   }
+  if (!settings_.stats_socket.empty()) {
+    const std::string how = "stats socket " + settings_.stats_socket;
+    if (auto state = probe_known_pid(socket_pid_, how)) return *state;
+    socket_pid_ = 0;
+    if (const auto pid = ask_socket_for_pid()) {
+      socket_pid_ = *pid;
+      if (auto state = probe_known_pid(socket_pid_, how)) return *state;
+    }
+  }
+  if (!settings_.scan_by_name) {
+    // A configured socket or pidfile says which HAProxy is ours; another one on the host is not.
+    return not_running("no haproxy process found through the stats socket" +
+                       (socket_error_.empty() ? std::string() : " (" + socket_error_ + ")") +
+                       "; not guessing by process name (set BALCTL_HAPROXY_PIDFILE)");
+  }
   if (last_pid_ > 0 && pid_is_haproxy(last_pid_)) {
     watch_exit(last_pid_);
+    found_by_ = "process name";
     detail_ = "process " + std::to_string(last_pid_) + " is haproxy";
     return HaproxyState::running;
   }
@@ -217,6 +285,7 @@ HaproxyState HaproxyStateProbe::probe_process() {
   } else if (const auto pid = find_haproxy_process()) {
     last_pid_ = *pid;
     watch_exit(*pid);
+    found_by_ = "process name";
     detail_ = "process " + std::to_string(*pid) + " is haproxy";
     return HaproxyState::running;
   } else {

@@ -5,8 +5,11 @@
 //    (inactive, failed, activating during a restart, ...) = stopped. If systemd does not answer, the
 //    process check below decides and the detail says so.
 //  - otherwise: the pidfile (BALCTL_HAPROXY_PIDFILE) must name a live, non-zombie process called
-//    "haproxy"; with no pidfile configured, a /proc scan looks for one (at most once a second while none
-//    is found). absent = no pidfile configured AND no haproxy executable in $PATH or the usual sbin/bin
+//    "haproxy"; with no pidfile configured, the stats socket's "show info" names the process (its
+//    master when it has one, which outlives reloads), asked only while no such process is known (at
+//    most once a second). Only when neither a pidfile nor a stats socket is configured does a /proc
+//    scan look for any process called haproxy (at most once a second while none is found): on a shared
+//    host that may be someone else's. absent = no pidfile configured AND no haproxy executable in $PATH or the usual sbin/bin
 //    directories; a configured pidfile means the operator says HAProxy lives here, so it is "stopped".
 // The probe also keeps a pidfd of the HAProxy process it found (systemd's MainPID in systemd mode): it
 // becomes readable the moment that process exits, so the caller can re-probe at once.
@@ -33,6 +36,10 @@ struct StateProbeSettings {
   std::string systemd_address;
   // Where an installed HAProxy would be; empty: $PATH plus /usr/sbin, /usr/local/sbin, /usr/bin, ...
   std::vector<std::string> binaries;
+  // Asked for HAProxy's PID when there is no pidfile; empty: not asked.
+  std::string stats_socket;
+  // Whether a process merely called "haproxy" may be taken for ours (the /proc scan).
+  bool scan_by_name = true;
 };
 
 // Pure mapping of systemd's LoadState/ActiveState to our three states.
@@ -53,6 +60,9 @@ class HaproxyStateProbe {
   protocol::HaproxyState probe();
   // How the last answer was reached, for the report's detail field.
   const std::string& detail() const { return detail_; }
+  // How the process was found ("pidfile PATH", "stats socket PATH", "systemd unit U", "process name");
+  // empty while none is found.
+  const std::string& found_by() const { return found_by_; }
   // A pidfd of the HAProxy process last found running, or -1. It becomes readable the moment that
   // process exits, so the caller can poll it and re-probe at once instead of waiting for the next tick.
   // The probe that follows its exit closes or replaces it, so it never stays readable.
@@ -64,6 +74,8 @@ class HaproxyStateProbe {
   protocol::HaproxyState not_running(std::string why);
   bool pid_is_haproxy(long pid) const;
   std::optional<long> find_haproxy_process() const;
+  std::optional<long> ask_socket_for_pid();
+  std::optional<HaproxyState> probe_known_pid(long pid, const std::string& how);
   bool haproxy_installed() const;
   bool watched_process_exited() const;
   void watch_exit(long pid);
@@ -71,9 +83,13 @@ class HaproxyStateProbe {
   StateProbeSettings settings_;
   std::unique_ptr<SystemdClient> systemd_;  // null when systemd is not asked
   std::string detail_;
+  std::string found_by_;
+  std::string socket_error_;  // why the stats socket named no process, for the detail
 
   long last_pid_ = 0;      // the process the /proc scan found last time, checked first
+  long socket_pid_ = 0;    // the process the stats socket named, checked without asking again
   int scans_skipped_ = 0;  // a full /proc scan while stopped runs at most once a second
+  int asks_skipped_ = 0;   // so does asking the stats socket for the PID
   int pidfd_ = -1;
   long pidfd_pid_ = 0;
   long dead_main_pid_ = 0;  // systemd's MainPID that we saw exit before systemd did

@@ -75,6 +75,19 @@ boost::json::object pool_json(const fleet::PoolView& pool) {
   return out;
 }
 
+boost::json::object haproxy_json(protocol::HaproxyState state, const std::string& version,
+                                 const std::string& stats_error) {
+  const bool running = state == protocol::HaproxyState::running;
+  const bool degraded = running && !stats_error.empty();
+  std::string display(protocol::to_string(state));
+  if (degraded) display += ", stats unavailable: " + stats_error;
+  return {{"state", protocol::to_string(state)},
+          {"version", version},
+          {"stats", running ? boost::json::value(degraded ? "unavailable" : "ok") : boost::json::value(nullptr)},
+          {"stats_error", stats_error},
+          {"display", display}};
+}
+
 boost::json::object member_json(const fleet::MemberView& member) {
   const auto& r = member.record;
   boost::json::object out{{"id", r.id},
@@ -94,14 +107,14 @@ boost::json::object member_json(const fleet::MemberView& member) {
     out["agent_version"] = l.agent_version;
     out["seq"] = l.seq;
     out["source_ip"] = l.source_ip;
-    out["haproxy"] = {{"state", protocol::to_string(l.haproxy)}, {"version", l.haproxy_version}};
+    out["haproxy"] = haproxy_json(l.haproxy, l.haproxy_version, l.haproxy_stats_error);
     out["host"] = {{"uptime_s", optional_number(l.host.uptime_s)},
                    {"load1", optional_number(l.host.load1)},
                    {"cpu_pct", optional_number(l.host.cpu_pct)},
                    {"memory_used_pct", optional_number(l.host.memory_used_pct)}};
   } else {
     out["agent_version"] = nullptr;
-    out["haproxy"] = {{"state", "unknown"}, {"version", ""}};
+    out["haproxy"] = haproxy_json(protocol::HaproxyState::unknown, "", "");
   }
   return out;
 }

@@ -17,6 +17,12 @@ boost::json::object issued_key_json(const fleet::IssuedKey& issued);
 boost::json::object event_json(const store::EventRecord& event);
 boost::json::object token_json(const auth::TokenInfo& token);
 
+// A member's "haproxy" object: {state, version, stats: ok|unavailable|null, stats_error, display}. A
+// HAProxy that runs while its stats socket gives nothing is degraded, and `display` says so:
+// "running, stats unavailable: <reason>".
+boost::json::object haproxy_json(protocol::HaproxyState state, const std::string& version,
+                                 const std::string& stats_error);
+
 // Adds the failover view to a pool_json(): {"failover": {phase, switching_to, published_ipv4}} and each
 // member's "failover_ready" reason.
 void add_failover_view(boost::json::object& pool, const fleet::PoolView& view, failover::FailoverService& failover);

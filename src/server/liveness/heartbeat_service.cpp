@@ -90,6 +90,9 @@ Result<protocol::HeartbeatResponse> HeartbeatService::handle(std::string_view be
   observation.agent_version = heartbeat->agent_version;
   observation.haproxy = heartbeat->haproxy.state;
   observation.haproxy_version = heartbeat->haproxy.version;
+  if (heartbeat->haproxy.state == protocol::HaproxyState::running) {
+    observation.haproxy_stats_error = heartbeat->haproxy.stats_error;
+  }
   observation.source_ip = source;
   observation.host = summarise(*heartbeat);
   observation.steady_ms = now_steady;

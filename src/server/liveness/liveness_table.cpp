@@ -75,6 +75,7 @@ Transition LivenessTable::record(const Observation& o) {
   if (entry.agent_version != o.agent_version) entry.agent_version = o.agent_version;
   entry.haproxy = o.haproxy;
   if (entry.haproxy_version != o.haproxy_version) entry.haproxy_version = o.haproxy_version;
+  if (entry.haproxy_stats_error != o.haproxy_stats_error) entry.haproxy_stats_error = o.haproxy_stats_error;
   if (entry.source_ip != o.source_ip) entry.source_ip = o.source_ip;
   entry.host = o.host;
   entry.online = true;

@@ -33,6 +33,7 @@ struct Observation {
   std::string agent_version;
   protocol::HaproxyState haproxy = protocol::HaproxyState::unknown;
   std::string haproxy_version;
+  std::string haproxy_stats_error;  // running but the stats socket gave nothing: why
   std::string source_ip;
   HostSummary host;
   std::int64_t steady_ms = 0;
@@ -69,6 +70,7 @@ struct Entry {
   std::string agent_version;
   protocol::HaproxyState haproxy = protocol::HaproxyState::unknown;
   std::string haproxy_version;
+  std::string haproxy_stats_error;  // empty unless degraded (short strings live in the object itself)
   std::string source_ip;
   HostSummary host;
   bool online = false;  // the state the last liveness event announced
