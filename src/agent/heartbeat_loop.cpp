@@ -12,6 +12,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 60'000;
 constexpr std::chrono::milliseconds kMinRequestDeadline{1000};
+// Attempts that timed out already took a whole deadline each, i.e. no more than the heartbeat rate: the
+// first few follow at once (a short blackhole or a lossy spell is over by then), only then the backoff.
+constexpr int kImmediateRetriesAfterTimeout = 3;
 
 ClientSettings client_settings(const AgentConfig& config, const LoopTiming& timing, const std::atomic<bool>* abort) {
   return ClientSettings{config.api_base, config.ca_cert, {}, false, config.bind_address, timing.request_timeout, abort};
@@ -131,7 +134,8 @@ Status HeartbeatLoop::send_once() { return exchange(); }
 void HeartbeatLoop::after_failure(const Error& error, Clock::time_point now, Clock::time_point& next, bool& probe) {
   const bool new_kind = error.code != last_error_code_;
   last_error_code_ = error.code;
-  const auto delay = backoff_.next(std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+  auto delay = backoff_.next(std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+  if (error.code == "timeout" && backoff_.failures() <= kImmediateRetriesAfterTimeout) delay = {};
   next = now + delay;
   // Only a server that did not accept the connection can be detected coming back by a TCP probe; one that
   // answers with an error would pass the probe while still failing.
