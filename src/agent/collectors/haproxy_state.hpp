@@ -75,7 +75,7 @@ class HaproxyStateProbe {
   bool pid_is_haproxy(long pid) const;
   std::optional<long> find_haproxy_process() const;
   std::optional<long> ask_socket_for_pid();
-  std::optional<HaproxyState> probe_known_pid(long pid, const std::string& how);
+  std::optional<protocol::HaproxyState> probe_known_pid(long pid, const std::string& how);
   bool haproxy_installed() const;
   bool watched_process_exited() const;
   void watch_exit(long pid);

@@ -1,9 +1,9 @@
 // Which HAProxy is ours (issue 13, 3b): a pidfile or the stats socket names it, and a process merely
 // called "haproxy" is taken only when neither is configured; a running HAProxy whose socket gives
 // nothing is degraded ("stats unavailable"), not healthy-looking with an empty table.
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "agent/collectors/haproxy_collector.hpp"
 #include "agent/collectors/haproxy_state.hpp"

@@ -2,19 +2,18 @@
 // connection. The control plane here is a real TCP server on loopback that answers plain HTTP or, when
 // told to, reads a request and never answers (what a lost packet on a kept-alive connection looks like).
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <netinet/in.h>
+#include <poll.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "agent/heartbeat_loop.hpp"
 
@@ -42,7 +41,8 @@ class StallingServer {
   ~StallingServer() {
     stopping_ = true;
     acceptor_.join();
-    for (auto& t : sessions_) t.join();
+    for (auto& t : sessions_)
+      t.join();
     ::close(listener_);
   }
   int port() const { return port_; }
