@@ -91,8 +91,8 @@ void print_member(const boost::json::object& m) {
             << age(m.if_contains("last_heartbeat_age_ms")) << " ago\n"
             << "  address " << text(m, "ipv4") << ", allowed egress " << text(m, "egress_ip") << ", seen from "
             << text(m, "source_ip") << "\n"
-            << "  agent " << text(m, "agent_version") << ", HAProxy " << haproxy_summary(m.at("haproxy").as_object())
-            << "\n";
+            << "  agent " << text(m, "agent_version") << ", HAProxy "
+            << haproxy_summary(m.at("haproxy").as_object()) << "\n";
   if (const auto how = found_by(m); !how.empty()) std::cout << "  HAProxy process found by " << how << "\n";
   const auto* report = m.if_contains("report");
   if (report == nullptr || !report->is_object()) return;

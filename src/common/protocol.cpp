@@ -315,8 +315,12 @@ boost::json::object to_json(const HeartbeatResponse& response) {
     for (const auto& p : response.probes) {
       boost::json::array ports;
       for (const int port : p.ports) ports.push_back(port);
-      probes.push_back({{"id", p.id}, {"target", p.target}, {"ports", std::move(ports)}, {"timeout_ms", p.timeout_ms},
-                        {"attempts", p.attempts}, {"spacing_ms", p.spacing_ms}});
+      probes.push_back({{"id", p.id},
+                        {"target", p.target},
+                        {"ports", std::move(ports)},
+                        {"timeout_ms", p.timeout_ms},
+                        {"attempts", p.attempts},
+                        {"spacing_ms", p.spacing_ms}});
     }
     out["probes"] = std::move(probes);
   }

@@ -211,7 +211,9 @@ std::optional<long> HaproxyStateProbe::ask_socket_for_pid() {
   auto reply = query_stats_socket(settings_.stats_socket, "show info", kPidQueryTimeout, 64 * 1024);
   if (!reply) return fail(reply.error().message);
   auto info = parse_show_info(*reply);
-  if (!info || !info->pid || *info->pid <= 0) return fail("stats socket " + settings_.stats_socket + " named no PID");
+  if (!info || !info->pid || *info->pid <= 0) {
+    return fail("stats socket " + settings_.stats_socket + " named no PID");
+  }
   const long pid = static_cast<long>(*info->pid);
   if (!pid_is_haproxy(pid)) {
     return fail("stats socket " + settings_.stats_socket + ": process " + std::to_string(pid) +

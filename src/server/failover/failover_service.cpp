@@ -307,7 +307,8 @@ void FailoverService::probe_from_here(const ProbeRequest& request) {
     const auto spacing = std::chrono::milliseconds(request.plan.spacing_ms);
     bool reachable = !request.ports.empty();
     for (const int port : request.ports) {
-      reachable = reachable && tcp_connects_any(request.target_ipv4, port, request.plan.attempts, spacing, timeout);
+      reachable =
+          reachable && tcp_connects_any(request.target_ipv4, port, request.plan.attempts, spacing, timeout);
     }
     Actions actions;
     {
