@@ -78,7 +78,8 @@ void Sampler::collect_now() {
   collect_host_and_stats();
 }
 
-bool Sampler::apply_probe(protocol::HaproxyState state, const std::string& detail, const std::string& found_by) {
+bool Sampler::apply_probe(protocol::HaproxyState state, const std::string& detail,
+                          const std::string& found_by) {
   std::lock_guard lock(snapshot_mutex_);
   if (snapshot_.haproxy.found_by != found_by && state == protocol::HaproxyState::running) {
     spdlog::info("haproxy_found by=\"{}\" detail=\"{}\"", found_by, detail);
@@ -179,7 +180,8 @@ void Sampler::probe_loop() {
       if (stopping_) return;
     }
     const auto state = collectors_->probe.probe();
-    if (apply_probe(state, collectors_->probe.detail(), collectors_->probe.found_by()) && on_change_) on_change_();
+    const bool changed = apply_probe(state, collectors_->probe.detail(), collectors_->probe.found_by());
+    if (changed && on_change_) on_change_();
   }
 }
 

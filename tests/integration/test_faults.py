@@ -164,7 +164,8 @@ class FaultTest(unittest.TestCase):
     def test_stalled_heartbeat_is_retried_at_once_on_a_fresh_connection(self):
         agent = self.fleet.members["lb1"].agent
         seq = self.fleet.listed()["lb1"]["seq"]
-        wait_until(lambda: self.fleet.listed()["lb1"]["seq"] > seq, 3, interval=0.02, what="a heartbeat lands")
+        wait_until(lambda: self.fleet.listed()["lb1"]["seq"] > seq, 3, interval=0.02,
+                   what="a heartbeat lands")
         time.sleep(0.5)  # mid-interval: the next heartbeat leaves into the blackhole
         self.fleet.block_heartbeats("lb1")
         time.sleep(1.5)

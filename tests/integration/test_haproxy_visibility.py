@@ -25,7 +25,8 @@ class HaproxyVisibilityTest(unittest.TestCase):
         self.agent = Agent(os.path.join(self.dir, "agent"))
         self.addCleanup(self.agent.cleanup)
         added = self.server.add_member("web", "lb1", "127.0.0.2")
-        result = self.agent.enrol(self.server, added["enrollment_key"], "lb1", "--ca-cert", self.server.ca_cert)
+        result = self.agent.enrol(self.server, added["enrollment_key"], "lb1", "--ca-cert",
+                                  self.server.ca_cert)
         self.assertEqual(result.returncode, 0, result.stderr)
 
     def member(self):
@@ -67,7 +68,8 @@ class HaproxyVisibilityTest(unittest.TestCase):
         report = wait_until(lambda: self.member()["report"], 5, what="report")
         self.assertEqual(report["haproxy"]["found_by"], f"pidfile {self.haproxy.pidfile}")
         self.assertIn(f"process {self.master_pid(self.haproxy)} is haproxy", report["haproxy"]["detail"])
-        self.assertIn(f"found by pidfile {self.haproxy.pidfile}", self.cli_text("member", "show", "web", "lb1"))
+        shown = self.cli_text("member", "show", "web", "lb1")
+        self.assertIn(f"found by pidfile {self.haproxy.pidfile}", shown)
         # Ours stops: stopped, although the stranger still runs and is called haproxy.
         self.haproxy.kill()
         wait_until(lambda: self.member()["haproxy"]["state"] == "stopped", 3, what="ours reported stopped")
@@ -82,11 +84,13 @@ class HaproxyVisibilityTest(unittest.TestCase):
         report = wait_until(lambda: self.member()["report"], 5, what="report")
         self.assertEqual(report["haproxy"]["found_by"], f"stats socket {self.haproxy.socket}")
         self.assertIn(f"process {self.master_pid(self.haproxy)} is haproxy", report["haproxy"]["detail"])
-        self.assertIn(f"found by stats socket {self.haproxy.socket}", self.cli_text("member", "show", "web", "lb1"))
+        shown = self.cli_text("member", "show", "web", "lb1")
+        self.assertIn(f"found by stats socket {self.haproxy.socket}", shown)
         self.haproxy.kill()
         wait_until(lambda: self.member()["haproxy"]["state"] == "stopped", 3, what="ours reported stopped")
         time.sleep(2)  # long enough for the agent to have looked again (the socket at most once a second)
-        self.assertEqual(self.member()["haproxy"]["state"], "stopped", "the stranger is never adopted by name")
+        self.assertEqual(self.member()["haproxy"]["state"], "stopped",
+                         "the stranger is never adopted by name")
         self.assertIn("not guessing by process name", self.agent.log_text())
 
 

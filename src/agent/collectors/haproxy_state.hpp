@@ -10,7 +10,8 @@
 //    most once a second). Only when neither a pidfile nor a stats socket is configured does a /proc
 //    scan look for any process called haproxy (at most once a second while none is found): on a shared
 //    host that may be someone else's. absent = no pidfile configured AND no haproxy executable in $PATH
-//    or the usual sbin/bin directories; a configured pidfile means the operator says HAProxy lives here, so it is "stopped".
+//    or the usual sbin/bin directories; a configured pidfile means the operator says HAProxy lives here,
+//    so it is "stopped".
 // The probe also keeps a pidfd of the HAProxy process it found (systemd's MainPID in systemd mode): it
 // becomes readable the moment that process exits, so the caller can re-probe at once.
 #pragma once

@@ -83,7 +83,8 @@ boost::json::object haproxy_json(protocol::HaproxyState state, const std::string
   if (degraded) display += ", stats unavailable: " + stats_error;
   return {{"state", protocol::to_string(state)},
           {"version", version},
-          {"stats", running ? boost::json::value(degraded ? "unavailable" : "ok") : boost::json::value(nullptr)},
+          {"stats", running ? boost::json::value(degraded ? "unavailable" : "ok")
+                            : boost::json::value(nullptr)},
           {"stats_error", stats_error},
           {"display", display}};
 }
