@@ -180,7 +180,8 @@ class PersistenceTest(unittest.TestCase):
             # No heartbeat since the restart: what is shown is what was stored.
             member = self.server.member("web", "lb1")
             self.assertEqual(member["seq"], 7)
-            self.assertEqual(member["haproxy"], {"state": "running", "version": "2.6.12"})
+            self.assertEqual({k: member["haproxy"][k] for k in ("state", "version", "stats", "display")},
+                             {"state": "running", "version": "2.6.12", "stats": "ok", "display": "running"})
             shown = self.server.cli("member", "show", "web", "lb1")
             self.assertEqual(shown.returncode, 0, shown.stderr)
             self.assertIn("HAProxy running 2.6.12", shown.stdout)
