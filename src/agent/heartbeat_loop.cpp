@@ -73,6 +73,7 @@ void HeartbeatLoop::apply_pending_config() {
   if (!config) return;
   config_ = std::move(*config);
   client_ = std::make_unique<ControlPlaneClient>(client_settings(config_, timing_, &abort_));
+  needs_handshake_ = true;
   spdlog::info("config_reloaded api_base={} member_id={}", config_.api_base, config_.member_id);
 }
 
@@ -88,7 +89,8 @@ HeartbeatLoop::Wake HeartbeatLoop::wait_until(Clock::time_point deadline) {
 }
 
 std::chrono::milliseconds HeartbeatLoop::request_deadline() const {
-  return std::min(std::max(interval_, kMinRequestDeadline), timing_.request_timeout);
+  const auto deadline = std::max(interval_, kMinRequestDeadline);
+  return std::min(needs_handshake_ ? 2 * deadline : deadline, timing_.request_timeout);
 }
 
 Status HeartbeatLoop::send() {
@@ -99,6 +101,7 @@ Status HeartbeatLoop::send() {
   heartbeat.seq = ++seq_;
   heartbeat.probe_results = prober_->take_results();
   auto reply = client_->heartbeat(heartbeat, config_.member_secret);
+  needs_handshake_ = !reply;
   if (!reply) {
     prober_->restore(std::move(heartbeat.probe_results));
     return reply.error();
@@ -122,10 +125,11 @@ Status HeartbeatLoop::exchange() {
   // The request (or its connection) stalled: a lost packet on an established connection waits for a
   // retransmission, so a new connection with a new handshake is the quicker way through.
   if (backoff_.failures() == 0) {
-    spdlog::warn("heartbeat_stalled deadline_ms={} retrying_now=true fresh_connection=true",
+    spdlog::warn("heartbeat_stalled retrying_now=true fresh_connection=true retry_deadline_ms={}",
                  request_deadline().count());
   }
   client_->use_fresh_connection();
+  needs_handshake_ = true;
   return send();
 }
 

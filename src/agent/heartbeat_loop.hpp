@@ -69,6 +69,9 @@ class HeartbeatLoop {
   std::string last_error_code_;
   std::mt19937_64 random_;
   std::unique_ptr<Prober> prober_;
+  // No kept-alive connection to reuse (start, or the last request failed): the next request pays a TCP and
+  // TLS handshake, three round trips on a slow path, so it gets twice the deadline.
+  bool needs_handshake_ = true;
 
   std::atomic<bool> abort_{false};  // aborts a request in flight on stop()
   std::mutex mutex_;
