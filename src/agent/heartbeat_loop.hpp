@@ -1,8 +1,8 @@
 // The agent's heartbeat schedule: one heartbeat per interval (the server decides the interval), an
 // immediate one when HAProxy changes state, jittered exponential backoff while the control plane fails,
 // and a cheap TCP probe each interval during that backoff so that its return is noticed at once.
-// A heartbeat request gets about one interval (at least 1 s); one that stalls is abandoned and sent again
-// at once on a fresh connection, so a lost packet costs about one interval, not the failover delay.
+// A heartbeat request on the kept-alive connection gets two intervals (at least 2 s); one that stalls is
+// abandoned and sent again at once on a fresh connection, so a stall costs that, not the failover delay.
 #pragma once
 
 #include <atomic>
@@ -70,7 +70,7 @@ class HeartbeatLoop {
   std::mt19937_64 random_;
   std::unique_ptr<Prober> prober_;
   // No kept-alive connection to reuse (start, or the last request failed): the next request pays a TCP and
-  // TLS handshake, three round trips on a slow path, so it gets twice the deadline.
+  // TLS handshake, three round trips on a slow path, so it gets the whole request timeout.
   bool needs_handshake_ = true;
 
   std::atomic<bool> abort_{false};  // aborts a request in flight on stop()
