@@ -85,8 +85,8 @@ class StallingServer {
         const std::string body = R"({"interval_ms":1000,"jobs":[]})";
         const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                                   std::to_string(body.size()) + "\r\n\r\n" + body;
+        ++answered_;  // before the write: the client may check as soon as the reply arrives
         (void)!::write(fd, reply.data(), reply.size());
-        ++answered_;
       }
     }
     ::close(fd);
