@@ -15,7 +15,7 @@ pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 # Linking this replaces malloc for the whole executable (src/common/heap.hpp). No symbol is referenced by
 # name (only weakly, common/heap.cpp), hence --no-as-needed. Sanitizer builds bring their own malloc.
 add_library(balctl_jemalloc INTERFACE)
-if(NOT BALCTL_SANITIZE)
+if(NOT BALCTL_SANITIZE AND NOT BALCTL_FUZZ)
   target_link_libraries(balctl_jemalloc INTERFACE "-Wl,--push-state,--no-as-needed" PkgConfig::JEMALLOC
                         "-Wl,--pop-state")
 endif()
