@@ -52,6 +52,25 @@ Result<ResolverPtr> make_resolver(const AuthoritativeServer& server) {
   return resolver;
 }
 
+// The checks every answer passes before its records are believed.
+Status check_answer(const ldns_pkt* answer, const std::string& where, const std::string& name) {
+  const int rcode = ldns_pkt_get_rcode(answer);
+  if (rcode == LDNS_RCODE_SERVFAIL) {
+    return dns_error(Errc::unavailable, "dns_servfail", where + " answered SERVFAIL for " + name);
+  }
+  if (rcode == LDNS_RCODE_REFUSED) {
+    return dns_error(Errc::forbidden, "dns_refused",
+                     where + " answered REFUSED for " + name + " (it does not serve that zone or refuses us)");
+  }
+  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+    return dns_error(Errc::unavailable, "dns_error", where + " answered " + rcode_name(rcode) + " for " + name);
+  }
+  if (!ldns_pkt_aa(answer)) {
+    return dns_error(Errc::forbidden, "dns_notauth", where + " is not authoritative for " + name);
+  }
+  return {};
+}
+
 Result<PacketPtr> ask(const AuthoritativeServer& server, const std::string& name, ldns_rr_type type) {
   auto resolver = make_resolver(server);
   if (!resolver) return resolver.error();
@@ -65,21 +84,42 @@ Result<PacketPtr> ask(const AuthoritativeServer& server, const std::string& name
     return dns_error(Errc::unavailable, "dns_timeout",
                      "no answer from " + where + ": " + ldns_get_errorstr_by_id(status));
   }
-  const int rcode = ldns_pkt_get_rcode(answer.get());
-  if (rcode == LDNS_RCODE_SERVFAIL) {
-    return dns_error(Errc::unavailable, "dns_servfail", where + " answered SERVFAIL for " + name);
-  }
-  if (rcode == LDNS_RCODE_REFUSED) {
-    return dns_error(Errc::forbidden, "dns_refused",
-                     where + " answered REFUSED for " + name + " (it does not serve that zone or refuses us)");
-  }
-  if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-    return dns_error(Errc::unavailable, "dns_error", where + " answered " + rcode_name(rcode) + " for " + name);
-  }
-  if (!ldns_pkt_aa(answer.get())) {
-    return dns_error(Errc::forbidden, "dns_notauth", where + " is not authoritative for " + name);
-  }
+  if (auto checked = check_answer(answer.get(), where, name); !checked) return checked.error();
   return answer;
+}
+
+Result<PacketPtr> from_wire(std::string_view wire, const std::string& where, const std::string& name) {
+  ldns_pkt* raw = nullptr;
+  const ldns_status status = ldns_wire2pkt(&raw, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
+  PacketPtr answer(raw);
+  if (status != LDNS_STATUS_OK || !answer) {
+    return dns_error(Errc::unavailable, "dns_error",
+                     where + " sent a malformed reply: " + ldns_get_errorstr_by_id(status));
+  }
+  if (auto checked = check_answer(answer.get(), where, name); !checked) return checked.error();
+  return answer;
+}
+
+std::vector<std::string> a_records(const ldns_pkt* answer) {
+  RrListPtr records(ldns_pkt_rr_list_by_type(answer, LDNS_RR_TYPE_A, LDNS_SECTION_ANSWER));
+  std::vector<std::string> addresses;
+  for (std::size_t i = 0; records && i < ldns_rr_list_rr_count(records.get()); ++i) {
+    ldns_rdf* rdata = ldns_rr_rdf(ldns_rr_list_rr(records.get(), i), 0);
+    char* text = ldns_rdf2str(rdata);
+    if (text != nullptr) addresses.emplace_back(text);
+    free(text);  // NOLINT: allocated by ldns
+  }
+  std::sort(addresses.begin(), addresses.end());
+  return addresses;
+}
+
+Result<std::uint32_t> soa_serial(const ldns_pkt* answer, const std::string& where, const std::string& zone) {
+  RrListPtr records(ldns_pkt_rr_list_by_type(answer, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER));
+  if (!records || ldns_rr_list_rr_count(records.get()) == 0) {
+    return dns_error(Errc::not_found, "dns_notzone",
+                     where + " has no SOA for zone " + zone + " (is the zone configured there?)");
+  }
+  return ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(records.get(), 0), 2));
 }
 
 }  // namespace
@@ -109,27 +149,26 @@ Result<std::string> resolve_server_address(const std::string& host) {
 Result<std::vector<std::string>> query_a(const AuthoritativeServer& server, const std::string& fqdn) {
   auto answer = ask(server, fqdn, LDNS_RR_TYPE_A);
   if (!answer) return answer.error();
-  RrListPtr records(ldns_pkt_rr_list_by_type(answer->get(), LDNS_RR_TYPE_A, LDNS_SECTION_ANSWER));
-  std::vector<std::string> addresses;
-  for (std::size_t i = 0; records && i < ldns_rr_list_rr_count(records.get()); ++i) {
-    ldns_rdf* rdata = ldns_rr_rdf(ldns_rr_list_rr(records.get(), i), 0);
-    char* text = ldns_rdf2str(rdata);
-    if (text != nullptr) addresses.emplace_back(text);
-    free(text);  // NOLINT: allocated by ldns
-  }
-  std::sort(addresses.begin(), addresses.end());
-  return addresses;
+  return a_records(answer->get());
 }
 
 Result<std::uint32_t> query_soa_serial(const AuthoritativeServer& server, const std::string& zone) {
   auto answer = ask(server, zone, LDNS_RR_TYPE_SOA);
   if (!answer) return answer.error();
-  RrListPtr records(ldns_pkt_rr_list_by_type(answer->get(), LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER));
-  if (!records || ldns_rr_list_rr_count(records.get()) == 0) {
-    return dns_error(Errc::not_found, "dns_notzone",
-                     server.address + " has no SOA for zone " + zone + " (is the zone configured there?)");
-  }
-  return ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(records.get(), 0), 2));
+  return soa_serial(answer->get(), server.address, zone);
+}
+
+Result<std::vector<std::string>> parse_a_reply(std::string_view wire, const std::string& where,
+                                               const std::string& fqdn) {
+  auto answer = from_wire(wire, where, fqdn);
+  if (!answer) return answer.error();
+  return a_records(answer->get());
+}
+
+Result<std::uint32_t> parse_soa_reply(std::string_view wire, const std::string& where, const std::string& zone) {
+  auto answer = from_wire(wire, where, zone);
+  if (!answer) return answer.error();
+  return soa_serial(answer->get(), where, zone);
 }
 
 }  // namespace balctl::dns

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -24,6 +25,12 @@ Result<std::string> resolve_server_address(const std::string& host);
 // dns_notauth (the server answered without authority), dns_servfail, dns_refused.
 Result<std::vector<std::string>> query_a(const AuthoritativeServer& server, const std::string& fqdn);
 Result<std::uint32_t> query_soa_serial(const AuthoritativeServer& server, const std::string& zone);
+
+// What query_a and query_soa_serial make of the reply's wire bytes, on their own (the fuzz targets feed
+// them what a hostile or broken server could send). `where` names the server in errors.
+Result<std::vector<std::string>> parse_a_reply(std::string_view wire, const std::string& where,
+                                               const std::string& fqdn);
+Result<std::uint32_t> parse_soa_reply(std::string_view wire, const std::string& where, const std::string& zone);
 
 // The rcode's name for messages ("NOTAUTH", "REFUSED", ...).
 std::string rcode_name(int rcode);

@@ -81,18 +81,7 @@ Result<std::vector<std::string>> PowerDnsProvider::get_a_records(const std::stri
   }
   auto zone_object = zone();
   if (!zone_object) return zone_object.error();
-  std::vector<std::string> addresses;
-  const auto* rrsets = zone_object->if_contains("rrsets");
-  if (rrsets == nullptr || !rrsets->is_array()) return addresses;
-  for (const auto& rrset : rrsets->as_array()) {
-    const auto& set = rrset.as_object();
-    if (set.at("type") != "A" || set.at("name") != boost::json::string(fqdn + ".")) continue;
-    for (const auto& record : set.at("records").as_array()) {
-      addresses.emplace_back(record.at("content").as_string());
-    }
-  }
-  std::sort(addresses.begin(), addresses.end());
-  return addresses;
+  return powerdns_a_records(*zone_object, fqdn);
 }
 
 Result<std::vector<std::string>> PowerDnsProvider::check_binding(const std::string& fqdn) {
@@ -110,9 +99,28 @@ Result<std::optional<std::uint32_t>> PowerDnsProvider::soa_serial() {
   }
   auto zone_object = zone();
   if (!zone_object) return zone_object.error();
-  const auto* serial = zone_object->if_contains("serial");
-  if (serial == nullptr || !serial->is_number()) return std::optional<std::uint32_t>{};
-  return std::optional<std::uint32_t>(serial->to_number<std::uint32_t>());
+  return powerdns_serial(*zone_object);
+}
+
+Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& zone, const std::string& fqdn) {
+  std::vector<std::string> addresses;
+  const auto* rrsets = zone.if_contains("rrsets");
+  if (rrsets == nullptr || !rrsets->is_array()) return addresses;
+  for (const auto& rrset : rrsets->as_array()) {
+    const auto& set = rrset.as_object();
+    if (set.at("type") != "A" || set.at("name") != boost::json::string(fqdn + ".")) continue;
+    for (const auto& record : set.at("records").as_array()) {
+      addresses.emplace_back(record.at("content").as_string());
+    }
+  }
+  std::sort(addresses.begin(), addresses.end());
+  return addresses;
+}
+
+std::optional<std::uint32_t> powerdns_serial(const boost::json::object& zone) {
+  const auto* serial = zone.if_contains("serial");
+  if (serial == nullptr || !serial->is_number()) return std::nullopt;
+  return serial->to_number<std::uint32_t>();
 }
 
 }  // namespace balctl::dns

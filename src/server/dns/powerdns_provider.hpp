@@ -8,6 +8,12 @@
 
 namespace balctl::dns {
 
+// What the provider reads from the zone object that GET .../zones/ZONE. answered, on their own (the fuzz
+// targets feed them what a hostile or broken API could send): the sorted A addresses of `fqdn` (no dot at
+// the end), and the zone's serial when it has one.
+Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& zone, const std::string& fqdn);
+std::optional<std::uint32_t> powerdns_serial(const boost::json::object& zone);
+
 class PowerDnsProvider final : public DnsProvider {
  public:
   explicit PowerDnsProvider(PowerDnsConfig config);
