@@ -30,8 +30,9 @@ namespace bhttp = boost::beast::http;
 using namespace balctl;
 using namespace balctl::http;
 
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;  // smaller than the default 1 MiB, so 413 is reachable
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// Smaller than the server's (1 MiB, 16 KiB) so that inputs of libFuzzer's usual length reach both limits.
+constexpr std::size_t kMaxBodyBytes = 1024;
+constexpr std::size_t kMaxHeaderBytes = 2048;
 constexpr int kMaxRequestsPerConnection = 8;
 
 Method method_of(bhttp::verb verb) {

@@ -1,28 +1,55 @@
 #!/bin/sh
-# Runs every fuzz target for a while, seeded from the captured fixtures (tests/fixtures/agent, /dns), in a
-# scratch corpus directory.
-#   tests/fuzz/run.sh BUILD_DIR [SECONDS_PER_TARGET]
-# Exits non-zero on the first finding (the crashing input is left as BUILD_DIR/tests/fuzz/crash-*).
+# Runs fuzz targets for a given time each and prints one line of figures per target.
+#   tests/fuzz/run.sh SECONDS [TARGET...]        (default: every target built)
+# Build first (tests/fuzz/CMakeLists.txt); the build directory is $BALCTL_FUZZ_BUILD_DIR, else
+# $BALCTL_BUILD_DIR, else build-fuzz. Seeds: tests/fuzz/corpus/TARGET/ (the collector targets also
+# tests/fixtures/agent/); dictionary: tests/fuzz/TARGET.dict. New inputs accumulate in
+# BUILD/tests/fuzz/corpus/TARGET/, so a later run goes on from there; findings are written to
+# BUILD/tests/fuzz/findings/TARGET-crash-* (or leak-, timeout-, oom-) and fail the run.
+# Output per target: "TARGET seconds=S execs=N exec_per_s=N corpus=N findings=0" (or the finding's file).
 set -eu
-build=$1
-seconds=${2:-30}
+[ $# -ge 1 ] || { echo "usage: $0 SECONDS [TARGET...]" >&2; exit 2; }
+seconds=$1
+shift
 here=$(cd "$(dirname "$0")" && pwd)
-fixtures="$here/../fixtures/agent"
+root=$(cd "$here/../.." && pwd)
+build=${BALCTL_FUZZ_BUILD_DIR:-${BALCTL_BUILD_DIR:-$root/build-fuzz}}
 bin="$build/tests/fuzz"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-for target in fuzz_show_stat fuzz_show_info fuzz_meminfo fuzz_mounts fuzz_host_text fuzz_cpanel_replies \
-    fuzz_cloudflare_replies; do
-  mkdir -p "$work/$target"
-  seeds="$fixtures"
-  case "$target" in  # the DNS provider reply fixtures (cPanel/WHM, Cloudflare)
-    fuzz_cpanel_replies | fuzz_cloudflare_replies) seeds="$here/../fixtures/dns" ;;
+if [ $# -eq 0 ]; then
+  set -- $(cd "$bin" && for f in fuzz_*; do [ -x "$f" ] && [ -f "$f" ] && echo "$f"; done)
+fi
+[ $# -ge 1 ] || { echo "run.sh: no fuzz targets in $bin (build them first)" >&2; exit 2; }
+# A report stops the target at once; leaks count as findings (a parser must not leak per request).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+status=0
+for target in "$@"; do
+  [ -x "$bin/$target" ] || { echo "$target: not built in $bin" >&2; status=1; continue; }
+  corpus="$bin/corpus/$target"
+  findings="$bin/findings"
+  mkdir -p "$corpus" "$findings"
+  seeds=
+  [ -d "$here/corpus/$target" ] && seeds="$here/corpus/$target"
+  case $target in
+    fuzz_show_stat | fuzz_show_info | fuzz_meminfo | fuzz_mounts | fuzz_host_text) seeds="$seeds $root/tests/fixtures/agent" ;;
   esac
   dict=
   [ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
-  echo "== $target ($seconds s)"
-  (cd "$bin" && ./$target -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 $dict "$work/$target" "$seeds") 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::|==|SUMMARY|.*ERROR)" || true
-  ls "$bin"/crash-* "$bin"/leak-* "$bin"/timeout-* "$bin"/oom-* >/dev/null 2>&1 && { echo "finding in $bin"; exit 1; }
+  log="$bin/$target.log"
+  rc=0
+  # shellcheck disable=SC2086 # $dict and $seeds are word lists on purpose
+  "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$findings/$target-" $dict "$corpus" $seeds >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+  size=$(find "$corpus" -type f | wc -l)
+  found=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+  if [ "$rc" -ne 0 ] || [ -n "$found" ]; then
+    status=1
+    echo "$target seconds=$seconds execs=${execs:-?} exec_per_s=${rate:-?} corpus=$size findings=${found:-exit $rc, see $log}"
+    grep -E "^(==[0-9]+==ERROR|SUMMARY|.*check failed|.*runtime error)" "$log" | head -n 5 | sed 's/^/  /'
+  else
+    echo "$target seconds=$seconds execs=${execs:-?} exec_per_s=${rate:-?} corpus=$size findings=0"
+  fi
 done
-echo "no findings"
+exit $status
