@@ -14,8 +14,11 @@ BUILD_PACKAGES=(
 RUN_PACKAGES=(curl openssl sqlite3 python3 procps)
 DEMO_PACKAGES=(haproxy)
 # Real servers the integration tests start on 127.0.0.1 (their package scripts must not start them).
+# clang-14 + libclang-rt-14-dev: the ASan/UBSan build and the fuzz targets (libFuzzer's runtime is in
+# libclang-rt-14-dev; libfuzzer-14-dev is only the standalone libFuzzer.a, not needed); llvm-14 brings
+# llvm-symbolizer for readable sanitizer reports.
 TEST_PACKAGES=(haproxy nginx socat iproute2 bind9 bind9-utils dnsutils knot knot-dnsutils pdns-server
-  pdns-backend-sqlite3 python3-aiosmtpd python3-dnspython python3-jsonschema)
+  pdns-backend-sqlite3 python3-aiosmtpd python3-dnspython python3-jsonschema clang-14 libclang-rt-14-dev llvm-14)
 
 want_tests=0
 want_demo=0
