@@ -38,7 +38,7 @@ void heartbeat_reply(const boost::json::object& object) {
   if (!reply) return;
   FUZZ_CHECK(reply->interval_ms > 0);
   FUZZ_CHECK(reply->probes.size() <= protocol::kMaxProbes);
-  for (const auto& probe : reply->probes) FUZZ_CHECK(probe.timeout_ms > 0 && !probe.ports.empty());
+  for (const auto& probe : reply->probes) FUZZ_CHECK(probe.timeout_ms > 0);  // no ports: prober says unreachable
   const auto once = protocol::to_json(*reply);
   const auto again = protocol::parse_heartbeat_response(once);
   FUZZ_CHECK(again.ok() && boost::json::serialize(protocol::to_json(*again)) == boost::json::serialize(once));
