@@ -104,7 +104,10 @@ std::vector<std::string> a_records(const ldns_pkt* answer) {
   RrListPtr records(ldns_pkt_rr_list_by_type(answer, LDNS_RR_TYPE_A, LDNS_SECTION_ANSWER));
   std::vector<std::string> addresses;
   for (std::size_t i = 0; records && i < ldns_rr_list_rr_count(records.get()); ++i) {
-    ldns_rdf* rdata = ldns_rr_rdf(ldns_rr_list_rr(records.get(), i), 0);
+    // ldns keeps a record whose rdata is shorter than its type's fields (rdlength 0 included) with fewer
+    // fields, so each one is checked before it is read.
+    const ldns_rdf* rdata = ldns_rr_rdf(ldns_rr_list_rr(records.get(), i), 0);
+    if (rdata == nullptr || ldns_rdf_get_type(rdata) != LDNS_RDF_TYPE_A) continue;
     char* text = ldns_rdf2str(rdata);
     if (text != nullptr) addresses.emplace_back(text);
     free(text);  // NOLINT: allocated by ldns
@@ -119,7 +122,12 @@ Result<std::uint32_t> soa_serial(const ldns_pkt* answer, const std::string& wher
     return dns_error(Errc::not_found, "dns_notzone",
                      where + " has no SOA for zone " + zone + " (is the zone configured there?)");
   }
-  return ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(records.get(), 0), 2));
+  // A truncated SOA has fewer than 3 fields; ldns_rdf2native_int32 asserts on the missing one.
+  const ldns_rdf* serial = ldns_rr_rdf(ldns_rr_list_rr(records.get(), 0), 2);
+  if (serial == nullptr || ldns_rdf_get_type(serial) != LDNS_RDF_TYPE_INT32 || ldns_rdf_size(serial) != 4) {
+    return dns_error(Errc::unavailable, "dns_error", where + " sent an SOA record for " + zone + " without a serial");
+  }
+  return ldns_rdf2native_int32(serial);
 }
 
 }  // namespace

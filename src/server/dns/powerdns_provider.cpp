@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "server/dns/dns_query.hpp"
 #include "server/dns/rfc2136_provider.hpp"
@@ -102,15 +103,33 @@ Result<std::optional<std::uint32_t>> PowerDnsProvider::soa_serial() {
   return powerdns_serial(*zone_object);
 }
 
+// Read with if_contains and type checks, never at()/as_*(): those throw on a reply of another shape, and
+// an exception on the failover engine's thread would end the process.
 Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& zone, const std::string& fqdn) {
+  const auto malformed = [](std::string what) {
+    return Error{Errc::unavailable, "dns_error", "PowerDNS API: malformed zone reply: " + what, {}};
+  };
+  const auto text = [](const boost::json::object& object, std::string_view key) -> const boost::json::string* {
+    const auto* value = object.if_contains(key);
+    return value != nullptr && value->is_string() ? &value->get_string() : nullptr;
+  };
   std::vector<std::string> addresses;
   const auto* rrsets = zone.if_contains("rrsets");
   if (rrsets == nullptr || !rrsets->is_array()) return addresses;
-  for (const auto& rrset : rrsets->as_array()) {
-    const auto& set = rrset.as_object();
-    if (set.at("type") != "A" || set.at("name") != boost::json::string(fqdn + ".")) continue;
-    for (const auto& record : set.at("records").as_array()) {
-      addresses.emplace_back(record.at("content").as_string());
+  const std::string name = fqdn + ".";
+  for (const auto& rrset : rrsets->get_array()) {
+    if (!rrset.is_object()) return malformed("an rrset is not an object");
+    const auto& set = rrset.get_object();
+    const auto* type = text(set, "type");
+    const auto* owner = text(set, "name");
+    if (type == nullptr || owner == nullptr) return malformed("an rrset without a type or name");
+    if (*type != "A" || *owner != name) continue;
+    const auto* records = set.if_contains("records");
+    if (records == nullptr || !records->is_array()) return malformed("the A rrset of " + fqdn + " has no records");
+    for (const auto& record : records->get_array()) {
+      const auto* content = record.is_object() ? text(record.get_object(), "content") : nullptr;
+      if (content == nullptr) return malformed("an A record of " + fqdn + " without content");
+      addresses.emplace_back(*content);
     }
   }
   std::sort(addresses.begin(), addresses.end());
@@ -119,8 +138,13 @@ Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& z
 
 std::optional<std::uint32_t> powerdns_serial(const boost::json::object& zone) {
   const auto* serial = zone.if_contains("serial");
-  if (serial == nullptr || !serial->is_number()) return std::nullopt;
-  return serial->to_number<std::uint32_t>();
+  if (serial == nullptr) return std::nullopt;
+  // to_number<uint32_t> throws for a negative, fractional or too large number: no serial then.
+  if (serial->is_uint64() && serial->get_uint64() <= UINT32_MAX) return static_cast<std::uint32_t>(serial->get_uint64());
+  if (serial->is_int64() && serial->get_int64() >= 0 && serial->get_int64() <= UINT32_MAX) {
+    return static_cast<std::uint32_t>(serial->get_int64());
+  }
+  return std::nullopt;
 }
 
 }  // namespace balctl::dns
