@@ -97,8 +97,11 @@ def rr(owner, rtype, rdata, ttl=30):
     return name(owner)+struct.pack('>HHIH',rtype,1,ttl,len(rdata))+rdata
 a=reply('www.example.com',1,[rr('www.example.com',1,bytes([192,0,2,10])), rr('www.example.com',1,bytes([192,0,2,11]))])
 put('fuzz_dns_reply','a_two', b'\x00'+a)
-put('fuzz_dns_reply','a_compressed', b'\x02'+reply('www.example.com',1,[b'\xc0\x0c'+struct.pack('>HHIH',1,1,30,4)+bytes([198,51,100,1])]))
+put('fuzz_dns_reply','a_compressed', b'\x03'+reply('www.example.com',1,[b'\xc0\x0c'+struct.pack('>HHIH',1,1,30,4)+bytes([198,51,100,1])]))
 put('fuzz_dns_reply','a_notauth', b'\x00'+reply('www.example.com',1,[],flags=0x8000))
 put('fuzz_dns_reply','a_nxdomain', b'\x00'+reply('www.example.com',1,[],flags=0x8403))
 soa_rdata=name('ns1.example.com')+name('hostmaster.example.com')+struct.pack('>IIIII',2024010101,10800,3600,604800,3600)
 put('fuzz_dns_reply','soa', b'\x01'+reply('example.com',6,[rr('example.com',6,soa_rdata)]))
+# UPDATE replies (first byte % 3 == 2): success, NOTAUTH, NXRRSET
+for n, flags in (('update_ok', 0xA800), ('update_notauth', 0xA809), ('update_nxrrset', 0xA808)):
+    put('fuzz_dns_reply', n, b'\x02' + struct.pack('>HHHHHH', 0x1234, flags, 1, 0, 0, 0) + name('example.com') + struct.pack('>HH', 6, 1))

@@ -88,7 +88,26 @@ Error explain_rcode(int rcode, int tsig, const std::string& where, const std::st
   return dns_error(Errc::unavailable, "dns_error", where + " answered " + rcode_name(rcode));
 }
 
+Status rcode_status(const ldns_pkt* reply, const std::string& where, const std::string& zone) {
+  const int rcode = ldns_pkt_get_rcode(reply);
+  if (rcode != LDNS_RCODE_NOERROR) return explain_rcode(rcode, tsig_error(reply), where, zone);
+  return {};
+}
+
 }  // namespace
+
+Status update_reply_status(std::string_view wire, const std::string& where, const std::string& zone) {
+  ldns_pkt* reply = nullptr;
+  const ldns_status status = ldns_wire2pkt(&reply, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
+  if (status != LDNS_STATUS_OK || reply == nullptr) {
+    if (reply != nullptr) ldns_pkt_free(reply);
+    return dns_error(Errc::unavailable, "dns_unreachable",
+                     "no answer from " + where + ": " + ldns_get_errorstr_by_id(status));
+  }
+  auto result = rcode_status(reply, where, zone);
+  ldns_pkt_free(reply);
+  return result;
+}
 
 bool in_zone(const std::string& fqdn, const std::string& zone) {
   return fqdn == zone || (fqdn.size() > zone.size() && fqdn.compare(fqdn.size() - zone.size(), zone.size(), zone) == 0 &&
@@ -150,8 +169,7 @@ Status Rfc2136Provider::send_update(const std::string& fqdn, const std::vector<s
   auto reply = exchange(*address, o.update, where);
   if (!reply) return reply.error();
   o.answer = reply->packet;
-  const int rcode = ldns_pkt_get_rcode(o.answer);
-  if (rcode != LDNS_RCODE_NOERROR) return explain_rcode(rcode, tsig_error(o.answer), where, config_.zone);
+  if (auto refused = rcode_status(o.answer, where, config_.zone); !refused) return refused;
   const ldns_rr* request_tsig = ldns_pkt_tsig(o.update);
   if (request_tsig == nullptr ||
       !ldns_pkt_tsig_verify(o.answer, reply->wire.data(), reply->wire.size(), key_name.c_str(),

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "server/dns/dns_provider.hpp"
@@ -15,6 +16,11 @@ struct ldns_struct_pkt;
 struct ldns_struct_resolver;
 
 namespace balctl::dns {
+
+// What the rcode and TSIG error of a reply to our UPDATE say, before its signature is checked: ok, or
+// the refusal explained (NOTAUTH with BADKEY/BADSIG/BADTIME, REFUSED, NOTZONE, a failed prerequisite).
+// Over the reply's wire bytes for the fuzz targets; send_update uses the same code on the parsed reply.
+Status update_reply_status(std::string_view wire, const std::string& where, const std::string& zone);
 
 class Rfc2136Provider final : public DnsProvider {
  public:

@@ -11,6 +11,7 @@
 
 #include "server/dns/dns_query.hpp"
 #include "server/dns/powerdns_provider.hpp"
+#include "server/dns/rfc2136_provider.hpp"
 
 namespace balctl::dns {
 namespace {
@@ -91,6 +92,21 @@ TEST(DnsReply, TruncatedRecordsAreRefusedOrSkipped) {
   ASSERT_TRUE(empty.ok()) << empty.error().message;
   EXPECT_TRUE(empty->empty());
   EXPECT_FALSE(parse_a_reply("\x12\x34", "127.0.0.1:53", "www.example.com").ok());
+}
+
+TEST(UpdateReply, RcodesAreExplained) {
+  const auto update = [](std::uint16_t flags) {
+    std::string wire = {0x12, 0x34, static_cast<char>(flags >> 8), static_cast<char>(flags & 0xff), 0, 0, 0, 0, 0, 0, 0, 0};
+    return wire;
+  };
+  EXPECT_TRUE(update_reply_status(update(0xA800), "127.0.0.1:53", "example.com").ok());
+  const auto notauth = update_reply_status(update(0xA809), "127.0.0.1:53", "example.com");
+  ASSERT_FALSE(notauth.ok());
+  EXPECT_EQ(notauth.error().code, "dns_notauth");
+  const auto nxrrset = update_reply_status(update(0xA808), "127.0.0.1:53", "example.com");
+  ASSERT_FALSE(nxrrset.ok());
+  EXPECT_EQ(nxrrset.error().code, "dns_prerequisite");
+  EXPECT_FALSE(update_reply_status("\x12", "127.0.0.1:53", "example.com").ok());
 }
 
 }  // namespace
