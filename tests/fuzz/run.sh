@@ -30,9 +30,12 @@ for target in "$@"; do
   mkdir -p "$corpus" "$findings"
   seeds=
   [ -d "$here/corpus/$target" ] && seeds="$here/corpus/$target"
+  fixtures=
   case $target in
-    fuzz_show_stat | fuzz_show_info | fuzz_meminfo | fuzz_mounts | fuzz_host_text) seeds="$seeds $root/tests/fixtures/agent" ;;
+    fuzz_show_stat | fuzz_show_info | fuzz_meminfo | fuzz_mounts | fuzz_host_text) fixtures=$root/tests/fixtures/agent ;;
+    fuzz_cloudflare_replies) fixtures=$root/tests/fixtures/cloudflare ;;
   esac
+  [ -n "$fixtures" ] && [ -d "$fixtures" ] && seeds="$seeds $fixtures"
   dict=
   [ -f "$here/$target.dict" ] && dict="-dict=$here/$target.dict"
   log="$bin/$target.log"
