@@ -26,11 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(joined.ok());
   FUZZ_CHECK(boost::json::serialize(dns::public_settings(*joined)) == boost::json::serialize(settings));
   FUZZ_CHECK(boost::json::serialize(dns::secret_settings(*joined)) == boost::json::serialize(secrets));
-  const auto masked = boost::json::serialize(dns::masked_json(*config));
+  // What the API shows masks every secret (a substring search would be fooled by a key name that holds
+  // the secret's text, which is not a leak).
+  const auto masked = dns::masked_json(*config);
   for (const auto& [key, value] : secrets) {
-    if (value.is_string() && value.as_string().size() >= 8) {
-      FUZZ_CHECK(masked.find(value.as_string().c_str()) == std::string::npos);
-    }
+    const auto* shown = masked.if_contains(key);
+    FUZZ_CHECK(shown != nullptr && shown->is_string() && shown->get_string() == "***");
   }
   return 0;
 }
