@@ -33,7 +33,8 @@ void body(std::uint8_t which, const boost::json::object& object) {
       if (!patch) return check_error(patch.error());
       if (patch->delay_s) FUZZ_CHECK(*patch->delay_s >= l::kMinDelayS && *patch->delay_s <= l::kMaxDelayS);
       if (patch->ttl_s) FUZZ_CHECK(*patch->ttl_s >= l::kMinTtlS && *patch->ttl_s <= l::kMaxTtlS);
-      if (patch->probe_ports) FUZZ_CHECK(fleet::parse_probe_ports(*patch->probe_ports).size() <= l::kMaxProbePorts);
+      if (patch->probe_ports)
+        FUZZ_CHECK(fleet::parse_probe_ports(*patch->probe_ports).size() <= l::kMaxProbePorts);
       return;
     }
     default: {
@@ -56,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 0: {  // path segments and the stored probe port list
       if (auto pool = fleet::parse_pool_name(text); !pool) check_error(pool.error());
       if (auto host = fleet::parse_member_hostname(text); !host) check_error(host.error());
-      for (const int port : fleet::parse_probe_ports(text)) FUZZ_CHECK(port >= 1 && port <= 65535);
+      for (const int port : fleet::parse_probe_ports(text))
+        FUZZ_CHECK(port >= 1 && port <= 65535);
       return 0;
     }
     default: {

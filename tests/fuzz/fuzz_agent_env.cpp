@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(again->api_base == config->api_base && again->member_id == config->member_id &&
              again->member_secret == config->member_secret && again->ca_cert == config->ca_cert &&
              again->server_key == config->server_key && again->haproxy_socket == config->haproxy_socket &&
-             again->haproxy_unit == config->haproxy_unit && again->haproxy_pidfile == config->haproxy_pidfile &&
+             again->haproxy_unit == config->haproxy_unit &&
+             again->haproxy_pidfile == config->haproxy_pidfile &&
              again->bind_address == config->bind_address);
   return 0;
 }

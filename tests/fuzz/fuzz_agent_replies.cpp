@@ -1,10 +1,10 @@
 // What the agent reads from the control plane (or from whoever answers at its API base): the enrolment
 // reply, whose values end up in agent.env, and the heartbeat reply with its interval and probe tasks.
 // The first byte picks the reply; what parses must survive its own serialisation.
-#include <boost/json/serialize.hpp>
-
 #include <cstddef>
 #include <cstdint>
+
+#include <boost/json/serialize.hpp>
 
 #include "agent/agent_env.hpp"
 #include "common/json.hpp"
@@ -38,7 +38,8 @@ void heartbeat_reply(const boost::json::object& object) {
   if (!reply) return;
   FUZZ_CHECK(reply->interval_ms > 0);
   FUZZ_CHECK(reply->probes.size() <= protocol::kMaxProbes);
-  for (const auto& probe : reply->probes) FUZZ_CHECK(probe.timeout_ms > 0);  // no ports: prober says unreachable
+  for (const auto& probe : reply->probes)
+    FUZZ_CHECK(probe.timeout_ms > 0);  // no ports: prober says unreachable
   const auto once = protocol::to_json(*reply);
   const auto again = protocol::parse_heartbeat_response(once);
   FUZZ_CHECK(again.ok() && boost::json::serialize(protocol::to_json(*again)) == boost::json::serialize(once));

@@ -1,9 +1,9 @@
 // An alert channel an admin creates (POST /api/v1/alerts/channels): webhook or email. Beyond "no crash":
 // a refusal names the field, and what is accepted survives being split for storage and joined again.
-#include <boost/json/serialize.hpp>
-
 #include <cstddef>
 #include <cstdint>
+
+#include <boost/json/serialize.hpp>
 
 #include "common/json.hpp"
 #include "fuzz_check.hpp"

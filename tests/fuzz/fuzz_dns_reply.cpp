@@ -1,7 +1,7 @@
 // A DNS reply as an authoritative server (or anyone who can answer from its address) sends it to the
 // verification queries of the RFC 2136 and PowerDNS providers (A records of the pool's name, the zone's
-// SOA serial) and to an RFC 2136 UPDATE (rcode and TSIG error). The first byte picks which. Beyond "no crash": a reply is believed only when it is
-// authoritative, and every address read is an IPv4 address.
+// SOA serial) and to an RFC 2136 UPDATE (rcode and TSIG error). The first byte picks which. Beyond "no
+// crash": a reply is believed only when it is authoritative, and every address read is an IPv4 address.
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!addresses.error().message.empty());
     return 0;
   }
-  for (const auto& address : *addresses) FUZZ_CHECK(validate::ipv4(address).has_value());
+  for (const auto& address : *addresses)
+    FUZZ_CHECK(validate::ipv4(address).has_value());
   return 0;
 }

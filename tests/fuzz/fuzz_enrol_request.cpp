@@ -1,11 +1,11 @@
 // An enrolment request: POST /api/v1/agent/enrol, reachable without any credential but the key.
 // What parses must survive its own serialisation, and the identifiers that reach logs and events must
 // be free of control characters (issue 13 item 11: a newline would forge a log line).
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+
+#include <boost/json/serialize.hpp>
 
 #include "common/json.hpp"
 #include "common/protocol.hpp"

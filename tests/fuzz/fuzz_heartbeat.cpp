@@ -1,10 +1,10 @@
 // A heartbeat body as an agent (or anyone holding a member secret) sends it: POST /api/v1/agent/heartbeat.
 // Beyond "no crash": what parses must survive its own serialisation unchanged, or the control plane would
 // store and show something other than what it validated.
-#include <boost/json/serialize.hpp>
-
 #include <cstddef>
 #include <cstdint>
+
+#include <boost/json/serialize.hpp>
 
 #include "common/json.hpp"
 #include "common/protocol.hpp"

@@ -4,17 +4,17 @@
 // (which needs a socket); everything it calls is the server's own code. The first byte picks how the
 // bytes arrive (the chunk size), so the parser's need_more paths are covered as well; a connection may
 // carry several pipelined requests.
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "common/json.hpp"
 #include "fuzz_check.hpp"
@@ -37,12 +37,18 @@ constexpr int kMaxRequestsPerConnection = 8;
 
 Method method_of(bhttp::verb verb) {
   switch (verb) {
-    case bhttp::verb::get: return Method::get;
-    case bhttp::verb::post: return Method::post;
-    case bhttp::verb::put: return Method::put;
-    case bhttp::verb::patch: return Method::patch;
-    case bhttp::verb::delete_: return Method::del;
-    default: return Method::other;
+    case bhttp::verb::get:
+      return Method::get;
+    case bhttp::verb::post:
+      return Method::post;
+    case bhttp::verb::put:
+      return Method::put;
+    case bhttp::verb::patch:
+      return Method::patch;
+    case bhttp::verb::delete_:
+      return Method::del;
+    default:
+      return Method::other;
   }
 }
 
@@ -102,7 +108,8 @@ const Router& router() {
         {Method::post, "/api/v1/pools/{pool}/members/{host}/enrollment-key"},
         {Method::post, "/api/v1/pools/{pool}/members/{host}/maintenance"},
     }};
-    for (const auto& [method, pattern] : kRoutes) r.add(method, pattern, handle);
+    for (const auto& [method, pattern] : kRoutes)
+      r.add(method, pattern, handle);
     return r;
   }();
   return table;

@@ -2,11 +2,11 @@
 // object whose rrsets and serial the provider reads. Beyond "no crash" (nor an exception: the reply is
 // data, and a strange one must come back as an error value): every address read is the content of an A
 // record of the name asked for.
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+
+#include <boost/json/parse.hpp>
 
 #include "fuzz_check.hpp"
 #include "server/dns/powerdns_provider.hpp"

@@ -1,10 +1,10 @@
 // The DNS binding an admin sends with `balctl dns set` (PUT /api/v1/pools/{pool}/dns). Beyond "no
 // crash": a refusal names the field, and what is accepted survives being split for storage (settings and
 // sealed secrets) and joined again after a restart, so a binding that was accepted can always be loaded.
-#include <boost/json/serialize.hpp>
-
 #include <cstddef>
 #include <cstdint>
+
+#include <boost/json/serialize.hpp>
 
 #include "common/json.hpp"
 #include "fuzz_check.hpp"

@@ -2,12 +2,12 @@
 // then the checks the server makes before it starts. Local admin input rather than network input, but a
 // broken file must be refused with a message, never crash the server or start it with an out-of-range
 // setting.
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "fuzz_check.hpp"
 #include "server/app/serve_options.hpp"

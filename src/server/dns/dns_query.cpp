@@ -59,11 +59,13 @@ Status check_answer(const ldns_pkt* answer, const std::string& where, const std:
     return dns_error(Errc::unavailable, "dns_servfail", where + " answered SERVFAIL for " + name);
   }
   if (rcode == LDNS_RCODE_REFUSED) {
-    return dns_error(Errc::forbidden, "dns_refused",
-                     where + " answered REFUSED for " + name + " (it does not serve that zone or refuses us)");
+    return dns_error(
+        Errc::forbidden, "dns_refused",
+        where + " answered REFUSED for " + name + " (it does not serve that zone or refuses us)");
   }
   if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-    return dns_error(Errc::unavailable, "dns_error", where + " answered " + rcode_name(rcode) + " for " + name);
+    return dns_error(Errc::unavailable, "dns_error",
+                     where + " answered " + rcode_name(rcode) + " for " + name);
   }
   if (!ldns_pkt_aa(answer)) {
     return dns_error(Errc::forbidden, "dns_notauth", where + " is not authoritative for " + name);
@@ -90,7 +92,8 @@ Result<PacketPtr> ask(const AuthoritativeServer& server, const std::string& name
 
 Result<PacketPtr> from_wire(std::string_view wire, const std::string& where, const std::string& name) {
   ldns_pkt* raw = nullptr;
-  const ldns_status status = ldns_wire2pkt(&raw, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
+  const ldns_status status =
+      ldns_wire2pkt(&raw, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
   PacketPtr answer(raw);
   if (status != LDNS_STATUS_OK || !answer) {
     return dns_error(Errc::unavailable, "dns_error",
@@ -125,7 +128,8 @@ Result<std::uint32_t> soa_serial(const ldns_pkt* answer, const std::string& wher
   // A truncated SOA has fewer than 3 fields; ldns_rdf2native_int32 asserts on the missing one.
   const ldns_rdf* serial = ldns_rr_rdf(ldns_rr_list_rr(records.get(), 0), 2);
   if (serial == nullptr || ldns_rdf_get_type(serial) != LDNS_RDF_TYPE_INT32 || ldns_rdf_size(serial) != 4) {
-    return dns_error(Errc::unavailable, "dns_error", where + " sent an SOA record for " + zone + " without a serial");
+    return dns_error(Errc::unavailable, "dns_error",
+                     where + " sent an SOA record for " + zone + " without a serial");
   }
   return ldns_rdf2native_int32(serial);
 }
@@ -173,7 +177,8 @@ Result<std::vector<std::string>> parse_a_reply(std::string_view wire, const std:
   return a_records(answer->get());
 }
 
-Result<std::uint32_t> parse_soa_reply(std::string_view wire, const std::string& where, const std::string& zone) {
+Result<std::uint32_t> parse_soa_reply(std::string_view wire, const std::string& where,
+                                      const std::string& zone) {
   auto answer = from_wire(wire, where, zone);
   if (!answer) return answer.error();
   return soa_serial(answer->get(), where, zone);

@@ -30,7 +30,8 @@ Result<std::uint32_t> query_soa_serial(const AuthoritativeServer& server, const 
 // them what a hostile or broken server could send). `where` names the server in errors.
 Result<std::vector<std::string>> parse_a_reply(std::string_view wire, const std::string& where,
                                                const std::string& fqdn);
-Result<std::uint32_t> parse_soa_reply(std::string_view wire, const std::string& where, const std::string& zone);
+Result<std::uint32_t> parse_soa_reply(std::string_view wire, const std::string& where,
+                                      const std::string& zone);
 
 // The rcode's name for messages ("NOTAUTH", "REFUSED", ...).
 std::string rcode_name(int rcode);

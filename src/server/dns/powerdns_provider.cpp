@@ -1,9 +1,9 @@
 #include "server/dns/powerdns_provider.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <cstdint>
+
+#include <boost/json/serialize.hpp>
 
 #include "server/dns/dns_query.hpp"
 #include "server/dns/rfc2136_provider.hpp"
@@ -105,11 +105,13 @@ Result<std::optional<std::uint32_t>> PowerDnsProvider::soa_serial() {
 
 // Read with if_contains and type checks, never at()/as_*(): those throw on a reply of another shape, and
 // an exception on the failover engine's thread would end the process.
-Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& zone, const std::string& fqdn) {
+Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& zone,
+                                                    const std::string& fqdn) {
   const auto malformed = [](std::string what) {
     return Error{Errc::unavailable, "dns_error", "PowerDNS API: malformed zone reply: " + what, {}};
   };
-  const auto text = [](const boost::json::object& object, std::string_view key) -> const boost::json::string* {
+  const auto text = [](const boost::json::object& object,
+                       std::string_view key) -> const boost::json::string* {
     const auto* value = object.if_contains(key);
     return value != nullptr && value->is_string() ? &value->get_string() : nullptr;
   };
@@ -125,7 +127,8 @@ Result<std::vector<std::string>> powerdns_a_records(const boost::json::object& z
     if (type == nullptr || owner == nullptr) return malformed("an rrset without a type or name");
     if (*type != "A" || *owner != name) continue;
     const auto* records = set.if_contains("records");
-    if (records == nullptr || !records->is_array()) return malformed("the A rrset of " + fqdn + " has no records");
+    if (records == nullptr || !records->is_array())
+      return malformed("the A rrset of " + fqdn + " has no records");
     for (const auto& record : records->get_array()) {
       const auto* content = record.is_object() ? text(record.get_object(), "content") : nullptr;
       if (content == nullptr) return malformed("an A record of " + fqdn + " without content");
@@ -140,7 +143,8 @@ std::optional<std::uint32_t> powerdns_serial(const boost::json::object& zone) {
   const auto* serial = zone.if_contains("serial");
   if (serial == nullptr) return std::nullopt;
   // to_number<uint32_t> throws for a negative, fractional or too large number: no serial then.
-  if (serial->is_uint64() && serial->get_uint64() <= UINT32_MAX) return static_cast<std::uint32_t>(serial->get_uint64());
+  if (serial->is_uint64() && serial->get_uint64() <= UINT32_MAX)
+    return static_cast<std::uint32_t>(serial->get_uint64());
   if (serial->is_int64() && serial->get_int64() >= 0 && serial->get_int64() <= UINT32_MAX) {
     return static_cast<std::uint32_t>(serial->get_int64());
   }

@@ -98,7 +98,8 @@ Status rcode_status(const ldns_pkt* reply, const std::string& where, const std::
 
 Status update_reply_status(std::string_view wire, const std::string& where, const std::string& zone) {
   ldns_pkt* reply = nullptr;
-  const ldns_status status = ldns_wire2pkt(&reply, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
+  const ldns_status status =
+      ldns_wire2pkt(&reply, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size());
   if (status != LDNS_STATUS_OK || reply == nullptr) {
     if (reply != nullptr) ldns_pkt_free(reply);
     return dns_error(Errc::unavailable, "dns_unreachable",
