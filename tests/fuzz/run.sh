@@ -33,7 +33,7 @@ for target in "$@"; do
   fixtures=
   case $target in
     fuzz_show_stat | fuzz_show_info | fuzz_meminfo | fuzz_mounts | fuzz_host_text) fixtures=$root/tests/fixtures/agent ;;
-    fuzz_cloudflare_replies) fixtures=$root/tests/fixtures/cloudflare ;;
+    fuzz_cpanel_replies | fuzz_cloudflare_replies) fixtures=$root/tests/fixtures/dns ;;
   esac
   [ -n "$fixtures" ] && [ -d "$fixtures" ] && seeds="$seeds $fixtures"
   dict=
