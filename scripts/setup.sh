@@ -18,7 +18,8 @@ DEMO_PACKAGES=(haproxy)
 # libclang-rt-14-dev; libfuzzer-14-dev is only the standalone libFuzzer.a, not needed); llvm-14 brings
 # llvm-symbolizer for readable sanitizer reports.
 TEST_PACKAGES=(haproxy nginx socat iproute2 bind9 bind9-utils dnsutils knot knot-dnsutils pdns-server
-  pdns-backend-sqlite3 python3-aiosmtpd python3-dnspython python3-jsonschema clang-14 libclang-rt-14-dev llvm-14)
+  pdns-backend-sqlite3 python3-aiosmtpd python3-dnspython python3-jsonschema
+  clang-14 libclang-rt-14-dev llvm-14)
 
 want_tests=0
 want_demo=0
