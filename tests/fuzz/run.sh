@@ -32,7 +32,8 @@ for target in "$@"; do
   [ -d "$here/corpus/$target" ] && seeds="$here/corpus/$target"
   fixtures=
   case $target in
-    fuzz_show_stat | fuzz_show_info | fuzz_meminfo | fuzz_mounts | fuzz_host_text) fixtures=$root/tests/fixtures/agent ;;
+    fuzz_show_stat | fuzz_show_info | fuzz_meminfo | fuzz_mounts | fuzz_host_text)
+      fixtures=$root/tests/fixtures/agent ;;
     fuzz_cpanel_replies | fuzz_cloudflare_replies) fixtures=$root/tests/fixtures/dns ;;
   esac
   [ -n "$fixtures" ] && [ -d "$fixtures" ] && seeds="$seeds $fixtures"
@@ -49,7 +50,8 @@ for target in "$@"; do
   found=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
   if [ "$rc" -ne 0 ] || [ -n "$found" ]; then
     status=1
-    echo "$target seconds=$seconds execs=${execs:-?} exec_per_s=${rate:-?} corpus=$size findings=${found:-exit $rc, see $log}"
+    echo "$target seconds=$seconds execs=${execs:-?} exec_per_s=${rate:-?} corpus=$size" \
+      "findings=${found:-exit $rc, see $log}"
     grep -E "^(==[0-9]+==ERROR|SUMMARY|.*check failed|.*runtime error)" "$log" | head -n 5 | sed 's/^/  /'
   else
     echo "$target seconds=$seconds execs=${execs:-?} exec_per_s=${rate:-?} corpus=$size findings=0"
