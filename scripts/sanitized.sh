@@ -17,6 +17,8 @@ mkdir -p "$dir"
 # checked at exit; scripts/lsan.supp names the few deliberate ones, each with its reason.
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:log_path=$dir/asan:${BALCTL_ASAN_OPTIONS:-}"
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
+# Tests that check the production allocator (jemalloc) skip themselves: ASan brings its own.
+export BALCTL_SANITIZED=1
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$dir/ubsan"
 "$@"
 rc=$?

@@ -119,7 +119,8 @@ class HeartbeatTest(unittest.TestCase):
         self.assertEqual(member["status"], "online")
         self.assertEqual(member["seq"], 7)
         self.assertEqual(member["agent_version"], "0.1.0-test")
-        self.assertEqual(member["haproxy"], {"state": "running", "version": "2.6.12"})
+        self.assertEqual(member["haproxy"], {"state": "running", "version": "2.6.12", "stats": "ok",
+                                             "stats_error": "", "display": "running"})
         self.assertLess(member["last_heartbeat_age_ms"], 2000)
         self.assertAlmostEqual(member["host"]["memory_used_pct"], 50.0)
         rows = member["report"]["haproxy"]["rows"]

@@ -49,7 +49,7 @@ class CliTest(unittest.TestCase):
         secret = self.server.enrol(key, "lb1.example.com").json["secret"]
         self.assertEqual(self.server.heartbeat(secret).status, 200)
         out = self.run_ok("member", "list", "cli")
-        self.assertRegex(out, r"lb1\.example\.com\s+active\s+online\s+\S+\s+192\.0\.2\.10\s+running\s+0\.1\.0-test\s+active")
+        self.assertRegex(out, r"lb1\.example\.com\s+active\s+online\s+\S+\s+192\.0\.2\.10\s+running 2\.6\.12\s+0\.1\.0-test\s+active")
         member = json.loads(self.run_ok("member", "show", "cli", "lb1.example.com", "--json"))
         self.assertEqual(member["report"]["haproxy"]["rows"][0]["proxy"], "fe_http")
         out = self.run_ok("member", "show", "cli", "lb1.example.com")
