@@ -11,8 +11,9 @@ build_dir=${BALCTL_BUILD_DIR:-$root/build}
 sanitize_dir=${BALCTL_SANITIZE_BUILD_DIR:-$root/build-sanitize}
 sanitize_run=${BALCTL_SANITIZE_RUN:-1}
 # The API surface, agent protocol, hostile input and restarts: what ASan + UBSan most need to see. Measured
-# on a shared 2-core machine: these four modules 38 s (2 at a time); the cold clang ASan build of balctl,
-# balctl-agent and the fuzz targets is the cost (~25 min there under a load of 10-20, ~1 min with ccache).
+# on the 2-core VM, fresh clone, warm ccache (2 December): the niced clang build of balctl, balctl-agent and
+# the fuzz targets 473 s beside the normal tests, these four modules 41 s, the fuzz smoke 213 s; the whole
+# .ci/run 19 min 56 s. A cold clang build is the cost to watch (~25 min under a load of 10-20).
 sanitize_tests=${BALCTL_SANITIZE_TESTS:-test_admin_api test_agent_api test_robustness test_persistence}
 fuzz_seconds=${BALCTL_FUZZ_SMOKE_SECONDS:-20}
 
