@@ -35,23 +35,6 @@ constexpr std::size_t kMaxBodyBytes = 1024;
 constexpr std::size_t kMaxHeaderBytes = 2048;
 constexpr int kMaxRequestsPerConnection = 8;
 
-Method method_of(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::get;
-    case bhttp::verb::post:
-      return Method::post;
-    case bhttp::verb::put:
-      return Method::put;
-    case bhttp::verb::patch:
-      return Method::patch;
-    case bhttp::verb::delete_:
-      return Method::del;
-    default:
-      return Method::other;
-  }
-}
-
 // A handler in the shape of the real ones: validate the path parameters, parse a JSON body when there is
 // one, throw ApiError for the client's mistakes.
 Response handle(const Request& request, const PathParams& params) {

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/beast/http/verb.hpp>
+
 namespace balctl::http {
 
 enum class Method { get, post, put, patch, del, other };
@@ -21,7 +23,7 @@ struct Request {
   std::map<std::string, std::string> query;  // decoded query parameters
   std::string authorization;                 // raw Authorization header
   std::string content_type;
-  std::string remote_address;                // peer IP of the TCP connection
+  std::string remote_address;  // peer IP of the TCP connection
   std::string body;
 
   std::optional<std::string_view> query_param(std::string_view name) const;
@@ -45,10 +47,14 @@ struct Response {
 
 // The status line and headers of `response` (Server, Content-Type, its own headers, Content-Length, and
 // Connection: close unless `keep_alive`), ending with the blank line; the body goes right after it.
+// Beast's verb as the router's method (verbs the API does not use are `other`).
+Method method_of(boost::beast::http::verb verb);
+
 std::string response_head(const Response& response, bool keep_alive);
 
 // Splits "/a/b?x=1&y=2" into the path, still percent-encoded (the router decodes each segment after
 // splitting it), and the decoded query map; nullopt when the target or its percent-encoding is malformed.
-std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_target(std::string_view target);
+std::optional<std::pair<std::string, std::map<std::string, std::string>>> split_target(
+    std::string_view target);
 
 }  // namespace balctl::http

@@ -35,23 +35,6 @@ constexpr std::size_t kReadChunkBytes = 64 * 1024;  // at most this much is read
 // Bodies up to this size are copied behind the head (one buffer, one TLS record); larger ones are not.
 constexpr std::size_t kInlineBodyBytes = 16 * 1024;
 
-Method method_of(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::get;
-    case bhttp::verb::post:
-      return Method::post;
-    case bhttp::verb::put:
-      return Method::put;
-    case bhttp::verb::patch:
-      return Method::patch;
-    case bhttp::verb::delete_:
-      return Method::del;
-    default:
-      return Method::other;
-  }
-}
-
 bool is_http_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
