@@ -24,10 +24,9 @@ import os
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from harness import free_port
+from json_server import serve_json
 from openapi_check import OpenApi
 
 SPEC = os.path.join(os.path.dirname(__file__), "..", "specs", "cloudflare-dns-records.openapi.json")
@@ -67,33 +66,7 @@ class Cloudflare:
         self.max_per_page = 100
         if address:
             self.add(address)
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), self._handler())
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def _handler(self):
-        contract = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length).decode() if length else ""
-                with contract.lock:
-                    status, reply, extra = contract.handle(self.command, self.path, self.headers, body)
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in extra.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
+        self.server = serve_json(self.handle, self.lock)
 
     # -- test helpers -------------------------------------------------------------------------------
     @property

@@ -15,10 +15,9 @@ import base64
 import ipaddress
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from harness import free_port
+from json_server import serve_json
 
 RECORD_KEYS = {"dname", "ttl", "record_type", "data"}
 
@@ -55,30 +54,12 @@ class CpanelContract:
             {"type": "record", "dname": "www", "record_type": "CNAME", "ttl": 14400,
              "data": [f"{self.ZONE}."]},
         ]
-        contract = self
+        self.server = serve_json(self._record_and_handle, self.lock)
 
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length).decode() if length else ""
-                with contract.lock:
-                    contract.requests.append({"method": self.command, "path": self.path, "body": body,
-                                              "headers": dict(self.headers)})
-                    status, reply = contract.handle(self.command, urlparse(self.path), self.headers, body)
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _record_and_handle(self, method, path, headers, body):
+        self.requests.append({"method": method, "path": path, "body": body, "headers": dict(headers)})
+        status, reply = self.handle(method, urlparse(path), headers, body)
+        return status, reply, {}
 
     # --- what tests look at --------------------------------------------------------------------------
     @property
