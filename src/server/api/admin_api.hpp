@@ -7,14 +7,14 @@
 #include "server/dns/dns_bindings.hpp"
 #include "server/failover/failover_service.hpp"
 #include "server/events/event_log.hpp"
-#include "server/fleet/fleet_service.hpp"
+#include "server/inventory/fleet_service.hpp"
 #include "server/http/router.hpp"
 
 namespace balctl::api {
 
 struct AdminApi {
   auth::AdminTokens& tokens;
-  fleet::FleetService& fleet;
+  inventory::FleetService& fleet;
   events::EventLog& events;
   dns::DnsBindings& dns;
   failover::FailoverService& failover;

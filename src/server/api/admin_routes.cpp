@@ -15,7 +15,7 @@ using http::unwrap;
 
 namespace {
 
-bool healthy(const fleet::MemberView& member, const std::string& preset) {
+bool healthy(const inventory::MemberView& member, const std::string& preset) {
   if (member.status != liveness::MemberStatus::online) return false;
   return preset == "generic" || (member.liveness && member.liveness->haproxy == protocol::HaproxyState::running);
 }
@@ -23,8 +23,8 @@ bool healthy(const fleet::MemberView& member, const std::string& preset) {
 // ok: active healthy and a healthy standby exists; no_standby: active healthy alone; down: active not
 // healthy; dns_mismatch: the record was read back pointing elsewhere than the active (never "ok" while
 // users are sent elsewhere); empty: nobody has enrolled yet.
-std::string pool_state(const fleet::PoolView& pool, const std::optional<failover::PoolStatus>& status) {
-  const fleet::MemberView* active = nullptr;
+std::string pool_state(const inventory::PoolView& pool, const std::optional<failover::PoolStatus>& status) {
+  const inventory::MemberView* active = nullptr;
   std::int64_t healthy_standbys = 0;
   for (const auto& member : pool.members) {
     if (pool.record.active_member_id && member.record.id == *pool.record.active_member_id) {

@@ -5,14 +5,14 @@
 #include <string>
 
 #include "server/api/agent_binary.hpp"
-#include "server/fleet/enrolment.hpp"
+#include "server/inventory/enrolment.hpp"
 #include "server/http/router.hpp"
 #include "server/liveness/heartbeat_service.hpp"
 
 namespace balctl::api {
 
 struct AgentApi {
-  fleet::EnrolmentService& enrolment;
+  inventory::EnrolmentService& enrolment;
   liveness::HeartbeatService& heartbeats;
   // PEM of the self-signed certificate, served at /api/v1/agent/ca.pem so an agent that enrolled with a
   // pinned key can verify the server normally afterwards; empty when the server has a CA-issued one.

@@ -60,7 +60,7 @@ boost::json::object pool_settings_json(const store::PoolRecord& pool) {
           {"created_at", time::rfc3339(pool.created_ms)}};
 }
 
-boost::json::object pool_json(const fleet::PoolView& pool) {
+boost::json::object pool_json(const inventory::PoolView& pool) {
   boost::json::object out = pool_settings_json(pool.record);
   std::int64_t online = 0;
   boost::json::array members;
@@ -89,7 +89,7 @@ boost::json::object haproxy_json(protocol::HaproxyState state, const std::string
           {"display", display}};
 }
 
-boost::json::object member_json(const fleet::MemberView& member) {
+boost::json::object member_json(const inventory::MemberView& member) {
   const auto& r = member.record;
   boost::json::object out{{"id", r.id},
                           {"hostname", r.hostname},
@@ -120,7 +120,7 @@ boost::json::object member_json(const fleet::MemberView& member) {
   return out;
 }
 
-boost::json::object issued_key_json(const fleet::IssuedKey& issued) {
+boost::json::object issued_key_json(const inventory::IssuedKey& issued) {
   return {{"pool", issued.pool},
           {"member", member_json(issued.member)},
           {"enrollment_key", issued.key},
@@ -134,7 +134,7 @@ boost::json::object event_json(const store::EventRecord& event) {
           {"message", event.message}};
 }
 
-void add_failover_view(boost::json::object& pool, const fleet::PoolView& view, failover::FailoverService& failover) {
+void add_failover_view(boost::json::object& pool, const inventory::PoolView& view, failover::FailoverService& failover) {
   const auto status = failover.status(view.record.id);
   std::string switching_to;
   if (status && status->switching_to) {

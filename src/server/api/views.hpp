@@ -5,15 +5,15 @@
 
 #include "server/auth/admin_tokens.hpp"
 #include "server/failover/failover_service.hpp"
-#include "server/fleet/fleet_service.hpp"
+#include "server/inventory/fleet_service.hpp"
 #include "server/store/records.hpp"
 
 namespace balctl::api {
 
-boost::json::object pool_json(const fleet::PoolView& pool);
+boost::json::object pool_json(const inventory::PoolView& pool);
 boost::json::object pool_settings_json(const store::PoolRecord& pool);
-boost::json::object member_json(const fleet::MemberView& member);
-boost::json::object issued_key_json(const fleet::IssuedKey& issued);
+boost::json::object member_json(const inventory::MemberView& member);
+boost::json::object issued_key_json(const inventory::IssuedKey& issued);
 boost::json::object event_json(const store::EventRecord& event);
 boost::json::object token_json(const auth::TokenInfo& token);
 
@@ -25,6 +25,6 @@ boost::json::object haproxy_json(protocol::HaproxyState state, const std::string
 
 // Adds the failover view to a pool_json(): {"failover": {phase, switching_to, published_ipv4}} and each
 // member's "failover_ready" reason.
-void add_failover_view(boost::json::object& pool, const fleet::PoolView& view, failover::FailoverService& failover);
+void add_failover_view(boost::json::object& pool, const inventory::PoolView& view, failover::FailoverService& failover);
 
 }  // namespace balctl::api

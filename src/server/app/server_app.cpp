@@ -32,8 +32,8 @@
 #include "server/dns/dns_bindings.hpp"
 #include "server/events/event_log.hpp"
 #include "server/failover/failover_service.hpp"
-#include "server/fleet/enrolment.hpp"
-#include "server/fleet/fleet_service.hpp"
+#include "server/inventory/enrolment.hpp"
+#include "server/inventory/fleet_service.hpp"
 #include "server/fleet/registry.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/tls.hpp"
@@ -120,8 +120,8 @@ struct Components {
   auth::AdminTokens tokens;
   fleet::Registry registry;
   std::unique_ptr<liveness::LivenessTable> liveness;
-  std::unique_ptr<fleet::FleetService> fleet;
-  std::unique_ptr<fleet::EnrolmentService> enrolment;
+  std::unique_ptr<inventory::FleetService> fleet;
+  std::unique_ptr<inventory::EnrolmentService> enrolment;
   std::unique_ptr<liveness::HeartbeatService> heartbeats;
   std::unique_ptr<auth::SecretBox> secrets;
   std::unique_ptr<dns::DnsBindings> dns;
@@ -212,12 +212,12 @@ int run_server(const ServeOptions& options) {
   if (!tls) return fail_start(tls.error());
 
   c.liveness = std::make_unique<liveness::LivenessTable>(options.report_interval_s * 1000);
-  c.fleet = std::make_unique<fleet::FleetService>(*c.store, c.registry, *c.liveness, c.events,
-                                                  fleet::AgentEndpoint{public_url, tls->pin});
+  c.fleet = std::make_unique<inventory::FleetService>(*c.store, c.registry, *c.liveness, c.events,
+                                                  inventory::AgentEndpoint{public_url, tls->pin});
   if (auto status = c.fleet->load(); !status) return fail_start(status.error());
-  c.enrolment = std::make_unique<fleet::EnrolmentService>(
+  c.enrolment = std::make_unique<inventory::EnrolmentService>(
       *c.store, c.registry, *c.liveness, c.events,
-      fleet::EnrolmentSettings{options.heartbeat_interval_ms, crypto::base64(signing_key->public_key)});
+      inventory::EnrolmentSettings{options.heartbeat_interval_ms, crypto::base64(signing_key->public_key)});
   c.heartbeats = std::make_unique<liveness::HeartbeatService>(
       c.registry, *c.liveness, c.events, liveness::HeartbeatSettings{options.heartbeat_interval_ms});
   auto secrets = auth::SecretBox::open(options.data_dir / "secrets.key");

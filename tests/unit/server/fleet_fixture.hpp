@@ -7,8 +7,8 @@
 
 #include "common/crypto.hpp"
 #include "server/events/event_log.hpp"
-#include "server/fleet/enrolment.hpp"
-#include "server/fleet/fleet_service.hpp"
+#include "server/inventory/enrolment.hpp"
+#include "server/inventory/fleet_service.hpp"
 #include "server/fleet/registry.hpp"
 #include "server/liveness/liveness_table.hpp"
 #include "server/store/store.hpp"
@@ -23,10 +23,10 @@ class FleetFixture : public ::testing::Test {
     crypto::init();
     store_ = open_test_store(dir_.path() / "balctl.db");
     events_ = std::make_unique<events::EventLog>(*store_);
-    fleet_ = std::make_unique<fleet::FleetService>(*store_, registry_, liveness_, *events_,
-                                                   fleet::AgentEndpoint{"https://cp.example.com:8443", pin_});
-    enrolment_ = std::make_unique<fleet::EnrolmentService>(*store_, registry_, liveness_, *events_,
-                                                           fleet::EnrolmentSettings{1000, "cHVibGlj"});
+    fleet_ = std::make_unique<inventory::FleetService>(*store_, registry_, liveness_, *events_,
+                                                   inventory::AgentEndpoint{"https://cp.example.com:8443", pin_});
+    enrolment_ = std::make_unique<inventory::EnrolmentService>(*store_, registry_, liveness_, *events_,
+                                                           inventory::EnrolmentSettings{1000, "cHVibGlj"});
   }
 
   store::PoolRecord make_pool(const std::string& name, std::int64_t delay_s = 10) {
@@ -39,7 +39,7 @@ class FleetFixture : public ::testing::Test {
     return *pool;
   }
 
-  fleet::IssuedKey add_member(const std::string& pool, const std::string& host,
+  inventory::IssuedKey add_member(const std::string& pool, const std::string& host,
                               std::optional<std::string> egress = std::nullopt) {
     fleet::MemberSpec spec;
     spec.hostname = host;
@@ -80,8 +80,8 @@ class FleetFixture : public ::testing::Test {
   std::unique_ptr<events::EventLog> events_;
   fleet::Registry registry_;
   liveness::LivenessTable liveness_;
-  std::unique_ptr<fleet::FleetService> fleet_;
-  std::unique_ptr<fleet::EnrolmentService> enrolment_;
+  std::unique_ptr<inventory::FleetService> fleet_;
+  std::unique_ptr<inventory::EnrolmentService> enrolment_;
 };
 
 }  // namespace balctl::testing

@@ -17,7 +17,7 @@
 #include "server/liveness/liveness_table.hpp"
 #include "server/store/store.hpp"
 
-namespace balctl::fleet {
+namespace balctl::inventory {
 
 // How agents reach this control plane; used to print the install command.
 struct AgentEndpoint {
@@ -48,21 +48,21 @@ struct IssuedKey {
 
 class FleetService {
  public:
-  FleetService(store::Store& store, Registry& registry, liveness::LivenessTable& liveness, events::EventLog& events,
+  FleetService(store::Store& store, fleet::Registry& registry, liveness::LivenessTable& liveness, events::EventLog& events,
                AgentEndpoint endpoint);
 
   // Fills the registry and the liveness table from the store; called once at start.
   Status load();
 
   // Errors include hostname_in_use (409) when another pool manages the hostname.
-  Result<store::PoolRecord> create_pool(const PoolSpec& spec, std::string_view actor);
+  Result<store::PoolRecord> create_pool(const fleet::PoolSpec& spec, std::string_view actor);
   Result<std::vector<PoolView>> list_pools();
   Result<PoolView> get_pool(std::string_view name);
-  Result<store::PoolRecord> update_pool(std::string_view name, const PoolPatch& patch, std::string_view actor);
+  Result<store::PoolRecord> update_pool(std::string_view name, const fleet::PoolPatch& patch, std::string_view actor);
   Status delete_pool(std::string_view name, bool force, std::string_view actor);
 
   // Errors include ipv4_in_use (409) when another member of the pool has the address.
-  Result<IssuedKey> add_member(std::string_view pool, const MemberSpec& spec, std::string_view actor);
+  Result<IssuedKey> add_member(std::string_view pool, const fleet::MemberSpec& spec, std::string_view actor);
   Result<MemberView> get_member(std::string_view pool, std::string_view hostname);
   // The last full report the member sent, as JSON text, when one has been stored.
   Result<std::optional<std::string>> member_report(std::int64_t member_id);
@@ -72,7 +72,7 @@ class FleetService {
                                  std::string_view actor);
 
   std::string install_command(std::string_view key, std::string_view hostname) const;
-  void set_observer(FleetObserver* observer) { observer_ = observer; }
+  void set_observer(fleet::FleetObserver* observer) { observer_ = observer; }
 
  private:
   MemberView view_of(const store::MemberRecord& member, std::int64_t delay_s) const;
@@ -82,11 +82,11 @@ class FleetService {
   Status check_hostname_free(const std::string& hostname);
 
   store::Store& store_;
-  Registry& registry_;
+  fleet::Registry& registry_;
   liveness::LivenessTable& liveness_;
   events::EventLog& events_;
   AgentEndpoint endpoint_;
-  FleetObserver* observer_ = nullptr;
+  fleet::FleetObserver* observer_ = nullptr;
 };
 
-}  // namespace balctl::fleet
+}  // namespace balctl::inventory

@@ -1,11 +1,11 @@
-#include "server/fleet/enrolment.hpp"
+#include "server/inventory/enrolment.hpp"
 
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "common/validate.hpp"
 #include "server/fleet/enrolment_keys.hpp"
 
-namespace balctl::fleet {
+namespace balctl::inventory {
 namespace {
 
 Error invalid_key() {
@@ -14,13 +14,13 @@ Error invalid_key() {
 
 }  // namespace
 
-EnrolmentService::EnrolmentService(store::Store& store, Registry& registry, liveness::LivenessTable& liveness,
+EnrolmentService::EnrolmentService(store::Store& store, fleet::Registry& registry, liveness::LivenessTable& liveness,
                                    events::EventLog& events, EnrolmentSettings settings)
     : store_(store), registry_(registry), liveness_(liveness), events_(events), settings_(std::move(settings)) {}
 
 Result<protocol::EnrolResponse> EnrolmentService::enrol(const protocol::EnrolRequest& request,
                                                         std::string_view source_ip) {
-  const auto key_id = crypto::credential_id(kEnrollmentKeyPrefix, request.key);
+  const auto key_id = crypto::credential_id(fleet::kEnrollmentKeyPrefix, request.key);
   if (!key_id) return invalid_key();
   auto key = store_.find_enrollment_key(*key_id);
   if (!key) return key.error().kind == Errc::unauthorized ? invalid_key() : key.error();
@@ -51,7 +51,7 @@ Result<protocol::EnrolResponse> EnrolmentService::enrol(const protocol::EnrolReq
     }
     return Error{Errc::forbidden, "egress_ip_mismatch", message, {}};
   }
-  const auto secret = crypto::make_credential(kMemberSecretPrefix, std::to_string(member->id));
+  const auto secret = crypto::make_credential(fleet::kMemberSecretPrefix, std::to_string(member->id));
   auto enrolled = store_.redeem_enrollment_key(*key_id, crypto::hash_secret(secret.text), now);
   if (!enrolled) return enrolled.error();
   registry_.put_member(*enrolled);
@@ -72,4 +72,4 @@ Result<protocol::EnrolResponse> EnrolmentService::enrol(const protocol::EnrolReq
   return response;
 }
 
-}  // namespace balctl::fleet
+}  // namespace balctl::inventory

@@ -13,7 +13,7 @@
 #include "server/liveness/liveness_table.hpp"
 #include "server/store/store.hpp"
 
-namespace balctl::fleet {
+namespace balctl::inventory {
 
 struct EnrolmentSettings {
   std::int64_t interval_ms = protocol::kDefaultIntervalMs;
@@ -22,23 +22,23 @@ struct EnrolmentSettings {
 
 class EnrolmentService {
  public:
-  EnrolmentService(store::Store& store, Registry& registry, liveness::LivenessTable& liveness,
+  EnrolmentService(store::Store& store, fleet::Registry& registry, liveness::LivenessTable& liveness,
                    events::EventLog& events, EnrolmentSettings settings);
 
   // Errors: invalid_enrollment_key (401), enrollment_key_expired (401), enrollment_key_used (409),
   // hostname_mismatch (403), egress_ip_mismatch (403; recorded as an event, at most once a minute per
   // member).
   Result<protocol::EnrolResponse> enrol(const protocol::EnrolRequest& request, std::string_view source_ip);
-  void set_observer(FleetObserver* observer) { observer_ = observer; }
+  void set_observer(fleet::FleetObserver* observer) { observer_ = observer; }
 
  private:
   store::Store& store_;
-  Registry& registry_;
+  fleet::Registry& registry_;
   liveness::LivenessTable& liveness_;
   events::EventLog& events_;
   EnrolmentSettings settings_;
-  FleetObserver* observer_ = nullptr;
+  fleet::FleetObserver* observer_ = nullptr;
   events::EventThrottle refusals_{events::kRefusalEventPeriodMs};
 };
 
-}  // namespace balctl::fleet
+}  // namespace balctl::inventory

@@ -1,4 +1,4 @@
-#include "server/fleet/fleet_service.hpp"
+#include "server/inventory/fleet_service.hpp"
 
 #include <map>
 #include <utility>
@@ -9,7 +9,7 @@
 #include "common/time.hpp"
 #include "server/fleet/enrolment_keys.hpp"
 
-namespace balctl::fleet {
+namespace balctl::inventory {
 namespace {
 
 store::EventRecord event(const char* kind, std::string pool, std::string member, std::string_view actor,
@@ -66,7 +66,7 @@ void warn_about_duplicates(const std::vector<store::PoolRecord>& pools,
 
 }  // namespace
 
-FleetService::FleetService(store::Store& store, Registry& registry, liveness::LivenessTable& liveness,
+FleetService::FleetService(store::Store& store, fleet::Registry& registry, liveness::LivenessTable& liveness,
                            events::EventLog& events, AgentEndpoint endpoint)
     : store_(store), registry_(registry), liveness_(liveness), events_(events), endpoint_(std::move(endpoint)) {}
 
@@ -93,15 +93,15 @@ Status FleetService::check_hostname_free(const std::string& hostname) {
   return {};
 }
 
-Result<store::PoolRecord> FleetService::create_pool(const PoolSpec& spec, std::string_view actor) {
+Result<store::PoolRecord> FleetService::create_pool(const fleet::PoolSpec& spec, std::string_view actor) {
   if (auto free = check_hostname_free(spec.hostname); !free) return free.error();
   store::PoolRecord pool;
   pool.name = spec.name;
   pool.hostname = spec.hostname;
   pool.preset = spec.preset;
   pool.delay_s = spec.delay_s;
-  pool.haproxy_grace_s = limits::kDefaultGraceS;
-  pool.ttl_s = limits::kDefaultTtlS;
+  pool.haproxy_grace_s = fleet::limits::kDefaultGraceS;
+  pool.ttl_s = fleet::limits::kDefaultTtlS;
   pool.created_ms = time::unix_ms_now();
   auto stored = store_.insert_pool(pool);
   if (!stored) return stored;
@@ -152,7 +152,7 @@ Result<PoolView> FleetService::get_pool(std::string_view name) {
   return build_view(*pool);
 }
 
-Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const PoolPatch& patch,
+Result<store::PoolRecord> FleetService::update_pool(std::string_view name, const fleet::PoolPatch& patch,
                                                     std::string_view actor) {
   auto pool = store_.find_pool(name);
   if (!pool) return pool;
@@ -211,13 +211,13 @@ std::string FleetService::install_command(std::string_view key, std::string_view
 
 Result<IssuedKey> FleetService::issue_key(const store::PoolRecord& pool, const store::MemberRecord& member,
                                           std::int64_t ttl_s) {
-  const auto key = new_enrollment_key(member.id, ttl_s, time::unix_ms_now());
+  const auto key = fleet::new_enrollment_key(member.id, ttl_s, time::unix_ms_now());
   if (auto status = store_.replace_enrollment_key(key.record); !status) return status.error();
   return IssuedKey{view_of(member, pool.delay_s), pool.name, key.text, key.record.expires_ms,
                    install_command(key.text, member.hostname)};
 }
 
-Result<IssuedKey> FleetService::add_member(std::string_view pool_name, const MemberSpec& spec,
+Result<IssuedKey> FleetService::add_member(std::string_view pool_name, const fleet::MemberSpec& spec,
                                            std::string_view actor) {
   auto pool = store_.find_pool(pool_name);
   if (!pool) return pool.error();
@@ -235,7 +235,7 @@ Result<IssuedKey> FleetService::add_member(std::string_view pool_name, const Mem
   member.egress_ip = spec.egress_ip;
   member.priority = spec.priority;
   member.created_ms = time::unix_ms_now();
-  const auto key = new_enrollment_key(0, spec.key_ttl_s, member.created_ms);
+  const auto key = fleet::new_enrollment_key(0, spec.key_ttl_s, member.created_ms);
   auto stored = store_.insert_member(member, key.record);
   if (!stored) return stored.error();
   registry_.put_member(*stored);
@@ -287,4 +287,4 @@ Result<IssuedKey> FleetService::rekey_member(std::string_view pool_name, std::st
   return issued;
 }
 
-}  // namespace balctl::fleet
+}  // namespace balctl::inventory
