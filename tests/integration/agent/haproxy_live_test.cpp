@@ -18,7 +18,7 @@
 #include "agent/collectors/haproxy_collector.hpp"
 #include "agent/collectors/haproxy_socket.hpp"
 #include "agent/collectors/haproxy_state.hpp"
-#include "unit/agent/fixtures.hpp"
+#include "unit/agent/collectors/fixtures.hpp"
 
 namespace balctl::agent::collectors {
 namespace {
