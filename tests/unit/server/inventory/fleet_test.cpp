@@ -126,7 +126,7 @@ TEST_F(FleetServiceTest, LoadRestoresTheHaproxyVersion) {
   state.online = true;
   ASSERT_TRUE(store_->save_batch({state}, {}).ok());
   liveness::LivenessTable restarted;
-  FleetService after_restart(*store_, registry_, restarted, *events_, {"https://cp.example.com:8443", pin_});
+  inventory::FleetService after_restart(*store_, registry_, restarted, *events_, {"https://cp.example.com:8443", pin_});
   ASSERT_TRUE(after_restart.load().ok());
   const auto member = after_restart.get_member("web", "lb1");
   ASSERT_TRUE(member.ok());
@@ -481,7 +481,7 @@ TEST_F(FleetServiceTest, LoadRebuildsMemoryFromTheStore) {
   // A restarted server: fresh in-memory state over the same database.
   Registry registry;
   liveness::LivenessTable liveness;
-  FleetService restarted(*store_, registry, liveness, *events_, AgentEndpoint{"https://cp.example.com", ""});
+  inventory::FleetService restarted(*store_, registry, liveness, *events_, inventory::AgentEndpoint{"https://cp.example.com", ""});
   ASSERT_TRUE(restarted.load().ok());
   const auto context = registry.authenticate(member_id, crypto::hash_secret(secret));
   ASSERT_TRUE(context);
